@@ -1,0 +1,1 @@
+"""Side-by-side benchmarks of wirekit against its anchors (``make bench``)."""

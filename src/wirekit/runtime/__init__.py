@@ -1,0 +1,1 @@
+"""The event runtime: loop selection, services, reconnecting clients, timers, callback protocols."""

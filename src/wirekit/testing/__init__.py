@@ -1,0 +1,1 @@
+"""Test helpers for wirekit users: a pytest plugin with lab fixtures, and stream conformance checks."""
