@@ -17,7 +17,8 @@
     │   │   └── WriteTimeout
     │   ├── BrokenStreamError                the peer or network broke it; __cause__ holds the OSError
     │   │   └── IncompleteReadError          EOF before the expected bytes: .partial
-    │   └── TLSError                         .reason
+    │   ├── TLSError                         .reason
+    │   └── HostKeyError                     SSH host key unknown or changed: .host, .reason
     ├── ClosedStreamError                    you closed it, then used it
     ├── MissingExtraError (ImportError)      an optional dependency is not installed: .extra
     ├── AuthenticationError                  SSH/SMTP/FTP/SNMPv3 credentials refused
@@ -26,6 +27,7 @@
         ├── SMTPReplyError
         ├── FTPReplyError
         ├── SNMPErrorStatus
+        ├── SFTPReplyError
         └── RemoteCommandFailed
 
 Rules: parsers and ``receive_*`` methods raise only :class:`DecodeError` or
@@ -47,6 +49,7 @@ __all__ = [
     "DecodeError",
     "FTPReplyError",
     "HTTPStatusError",
+    "HostKeyError",
     "IncompleteReadError",
     "LineTooLong",
     "LocalProtocolError",
@@ -56,6 +59,7 @@ __all__ = [
     "RemoteCommandFailed",
     "RemoteProtocolError",
     "ReplyError",
+    "SFTPReplyError",
     "SMTPReplyError",
     "SNMPErrorStatus",
     "TLSError",
@@ -188,6 +192,16 @@ class TLSError(TransportError):
         self.reason = reason or message
 
 
+class HostKeyError(TransportError):
+    """An SSH server's host key could not be trusted. ``reason`` is ``"unknown"`` (not in
+    known_hosts) or ``"changed"`` (known_hosts lists another key: always fatal); ``host`` names it."""
+
+    def __init__(self, message: str, *, host: str = "", reason: str = "unknown") -> None:
+        super().__init__(message)
+        self.host = host
+        self.reason = reason
+
+
 class ClosedStreamError(WirekitError):
     """You closed this stream (or resource), then used it."""
 
@@ -229,6 +243,10 @@ class SNMPErrorStatus(ReplyError):
     """An SNMP agent answered with a non-zero error-status; ``index`` is the varbind."""
 
 
+class SFTPReplyError(ReplyError):
+    """An SFTP server refused a request (``code`` is the SFTP status, e.g. 2 = no such file)."""
+
+
 class RemoteCommandFailed(ReplyError):
     """A remote command exited non-zero (``code`` is the exit status)."""
 
@@ -240,6 +258,7 @@ EXIT_CODES: dict[type[BaseException], int] = {
     ConnectError: 3,
     Timeout: 4,
     TLSError: 5,
+    HostKeyError: 5,
     AuthenticationError: 6,
     ReplyError: 7,
     ProtocolError: 8,
