@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "scan": "wirekit.cli.scan:scan",
     "serve": "wirekit.cli.serve:serve",
     "lab": "wirekit.cli.lab:lab",
+    "pkt": "wirekit.cli.pkt:pkt",
 }
 
 #: short help shown by ``wirekit --help`` without importing the command modules.
