@@ -44,7 +44,7 @@ def make_test_tls(directory: Path, *, hosts: tuple[str, ...] = ("localhost", "12
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "wirekit lab test CA")])
     ca_cert = (
