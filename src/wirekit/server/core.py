@@ -73,7 +73,7 @@ def _handler_kind(handler: Any, endpoint: Endpoint) -> str:
         return "datagram"
     if isinstance(handler, type) and issubclass(handler, asyncio.BaseProtocol):
         return "protocol"
-    if inspect.iscoroutinefunction(handler) or inspect.iscoroutinefunction(getattr(handler, "__call__", None)):
+    if inspect.iscoroutinefunction(handler) or inspect.iscoroutinefunction(type(handler).__call__):
         return "async"
     if callable(handler):
         return "thread"
