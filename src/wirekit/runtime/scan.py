@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import socket
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -117,12 +118,13 @@ async def _probe(
 ) -> tuple[str, float | None, str]:
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setblocking(False)
-    began = loop.time()
+    # perf_counter, not loop.time(): uvloop's clock ticks in whole milliseconds.
+    began = time.perf_counter()
     try:
         async with asyncio.timeout(timeout):
             await loop.sock_connect(sock, (address, port))
     except ConnectionRefusedError:
-        return CLOSED, (loop.time() - began) * 1000, "conn-refused"
+        return CLOSED, (time.perf_counter() - began) * 1000, "conn-refused"
     except TimeoutError:
         return FILTERED, None, "timeout"
     except OSError as exc:
@@ -130,7 +132,7 @@ async def _probe(
         return FILTERED, None, errno.errorcode.get(exc.errno or 0, "error").lower()
     finally:
         sock.close()
-    return OPEN, (loop.time() - began) * 1000, "syn-ack"
+    return OPEN, (time.perf_counter() - began) * 1000, "syn-ack"
 
 
 async def atcp_scan(
