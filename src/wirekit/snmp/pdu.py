@@ -1,0 +1,264 @@
+"""SNMP PDUs (RFC 3416 §3, RFC 1157 §4.1.6 for the v1 Trap): varbinds, PDU records and their BER codec."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from ..errors import DecodeError
+from .ber import (
+    decode_integer,
+    decode_oid,
+    decode_tlv,
+    encode_integer,
+    encode_oid,
+    encode_unsigned,
+    expect_tlv,
+    tlv,
+)
+from .values import (
+    IpAddress,
+    ObjectIdentifier,
+    SNMPValue,
+    TimeTicks,
+    decode_value,
+)
+
+__all__ = [
+    "ERROR_NAMES",
+    "PDU",
+    "PDU_NAMES",
+    "BulkPDU",
+    "PDUType",
+    "TrapV1PDU",
+    "VarBind",
+    "decode_pdu",
+    "decode_varbinds",
+    "encode_pdu",
+    "encode_varbinds",
+]
+
+_LAYER = "snmp-pdu"
+
+
+class PDUType:
+    """PDU tags (RFC 3416 §3): context-specific constructed [0]..[8]."""
+
+    GET = 0xA0
+    GET_NEXT = 0xA1
+    RESPONSE = 0xA2
+    SET = 0xA3
+    TRAP_V1 = 0xA4
+    GET_BULK = 0xA5
+    INFORM = 0xA6
+    TRAP_V2 = 0xA7
+    REPORT = 0xA8
+
+
+PDU_NAMES = {
+    0xA0: "get",
+    0xA1: "getnext",
+    0xA2: "response",
+    0xA3: "set",
+    0xA4: "trap-v1",
+    0xA5: "getbulk",
+    0xA6: "inform",
+    0xA7: "trap",
+    0xA8: "report",
+}
+
+#: error-status values (RFC 3416 §3).
+ERROR_NAMES = [
+    "noError",
+    "tooBig",
+    "noSuchName",
+    "badValue",
+    "readOnly",
+    "genErr",
+    "noAccess",
+    "wrongType",
+    "wrongLength",
+    "wrongEncoding",
+    "wrongValue",
+    "noCreation",
+    "inconsistentValue",
+    "resourceUnavailable",
+    "commitFailed",
+    "undoFailed",
+    "authorizationError",
+    "notWritable",
+    "inconsistentName",
+]
+
+
+def error_name(status: int) -> str:
+    """The RFC 3416 name of an error-status."""
+    return ERROR_NAMES[status] if 0 <= status < len(ERROR_NAMES) else f"error{status}"
+
+
+class VarBind(NamedTuple):
+    """One variable binding: an OID and its typed value."""
+
+    oid: ObjectIdentifier
+    value: SNMPValue
+
+    def to_json(self) -> dict[str, Any]:
+        return {"oid": str(self.oid), "type": self.value.type_name, "value": self.value.to_json()}
+
+
+@dataclass(slots=True)
+class PDU:
+    """Get, GetNext, Response, Set, Inform, SNMPv2-Trap and Report PDUs share this layout."""
+
+    type: int
+    request_id: int
+    varbinds: list[VarBind] = field(default_factory=list)
+    error_status: int = 0
+    error_index: int = 0
+
+    @property
+    def name(self) -> str:
+        return PDU_NAMES.get(self.type, hex(self.type))
+
+
+class BulkPDU(PDU):
+    """GetBulk: non-repeaters and max-repetitions sit where error-status and error-index are."""
+
+    __slots__ = ()
+
+    def __init__(
+        self,
+        request_id: int,
+        varbinds: list[VarBind],
+        non_repeaters: int = 0,
+        max_repetitions: int = 10,
+    ) -> None:
+        PDU.__init__(self, PDUType.GET_BULK, request_id, varbinds, non_repeaters, max_repetitions)
+
+    @property
+    def non_repeaters(self) -> int:
+        return self.error_status
+
+    @property
+    def max_repetitions(self) -> int:
+        return self.error_index
+
+
+@dataclass(slots=True)
+class TrapV1PDU:
+    """The v1 Trap PDU (RFC 1157 §4.1.6)."""
+
+    enterprise: ObjectIdentifier
+    agent_addr: IpAddress
+    generic_trap: int
+    specific_trap: int
+    time_stamp: int
+    varbinds: list[VarBind] = field(default_factory=list)
+    type: int = PDUType.TRAP_V1
+
+    @property
+    def name(self) -> str:
+        return "trap-v1"
+
+
+def encode_varbinds(varbinds: list[VarBind] | list[tuple[Any, SNMPValue]]) -> bytes:
+    """The VarBindList SEQUENCE."""
+    parts = []
+    for oid, value in varbinds:
+        o = encode_oid(oid)
+        parts.append(tlv(0x30, tlv(0x06, o) + value.encode()))
+    return tlv(0x30, b"".join(parts))
+
+
+def encode_pdu(pdu: PDU | TrapV1PDU) -> bytes:
+    """The PDU TLV.
+
+    Raises:
+        ValueError: an OID or value that cannot be encoded.
+    """
+    if isinstance(pdu, TrapV1PDU):
+        body = (
+            tlv(0x06, encode_oid(pdu.enterprise))
+            + tlv(0x40, bytes(pdu.agent_addr))
+            + tlv(0x02, encode_integer(pdu.generic_trap))
+            + tlv(0x02, encode_integer(pdu.specific_trap))
+            + tlv(0x43, encode_unsigned(pdu.time_stamp))
+            + encode_varbinds(pdu.varbinds)
+        )
+        return tlv(pdu.type, body)
+    body = (
+        tlv(0x02, encode_integer(pdu.request_id))
+        + tlv(0x02, encode_integer(pdu.error_status))
+        + tlv(0x02, encode_integer(pdu.error_index))
+        + encode_varbinds(pdu.varbinds)
+    )
+    return tlv(pdu.type, body)
+
+
+def decode_varbinds(buf: bytes, pos: int, limit: int) -> list[VarBind]:
+    """Decode a VarBindList SEQUENCE at ``pos``.
+
+    Raises:
+        DecodeError: malformed list or varbind.
+    """
+    start, end = expect_tlv(buf, pos, 0x30, "VarBindList", limit)
+    out: list[VarBind] = []
+    append = out.append
+    pos = start
+    while pos < end:
+        # Inline decoding of SEQUENCE { OID, value }: the per-varbind hot path of every walk.
+        tag, vstart, vend = decode_tlv(buf, pos, end)
+        if tag != 0x30:
+            raise DecodeError(
+                f"expected VarBind SEQUENCE, got tag 0x{tag:02x}", offset=pos, layer=_LAYER
+            )
+        tag, ostart, oend = decode_tlv(buf, vstart, vend)
+        if tag != 0x06:
+            raise DecodeError(
+                f"expected VarBind OID, got tag 0x{tag:02x}", offset=vstart, layer=_LAYER
+            )
+        oid = ObjectIdentifier(decode_oid(buf, ostart, oend))
+        tag, xstart, xend = decode_tlv(buf, oend, vend)
+        if xend != vend:
+            raise DecodeError("trailing bytes in VarBind", offset=xend, layer=_LAYER)
+        append(VarBind(oid, decode_value(tag, buf, xstart, xend)))
+        pos = vend
+    return out
+
+
+def _int_field(buf: bytes, pos: int, limit: int, what: str) -> tuple[int, int]:
+    start, end = expect_tlv(buf, pos, 0x02, what, limit)
+    return decode_integer(buf, start, end), end
+
+
+def decode_pdu(buf: bytes, pos: int = 0, limit: int | None = None) -> tuple[PDU | TrapV1PDU, int]:
+    """Decode the PDU TLV at ``pos``; return it and the position after it.
+
+    Raises:
+        DecodeError: unknown PDU tag or malformed body.
+    """
+    tag, start, end = decode_tlv(buf, pos, limit)
+    if tag == PDUType.TRAP_V1:
+        s, e = expect_tlv(buf, start, 0x06, "enterprise", end)
+        enterprise = ObjectIdentifier(decode_oid(buf, s, e))
+        t, s, e = decode_tlv(buf, e, end)
+        if t != 0x40 or e - s != 4:
+            raise DecodeError("bad agent-addr", offset=s, layer=_LAYER)
+        addr = IpAddress(buf[s:e])
+        generic, p = _int_field(buf, e, end, "generic-trap")
+        specific, p = _int_field(buf, p, end, "specific-trap")
+        t, s, e = decode_tlv(buf, p, end)
+        if t != 0x43:
+            raise DecodeError("bad time-stamp", offset=p, layer=_LAYER)
+        stamp = TimeTicks(decode_value(t, buf, s, e))
+        vbs = decode_varbinds(buf, e, end)
+        return TrapV1PDU(enterprise, addr, generic, specific, stamp, vbs), end
+    if tag not in PDU_NAMES:
+        raise DecodeError(f"unknown PDU tag 0x{tag:02x}", offset=pos, layer=_LAYER)
+    request_id, p = _int_field(buf, start, end, "request-id")
+    status, p = _int_field(buf, p, end, "error-status")
+    index, p = _int_field(buf, p, end, "error-index")
+    varbinds = decode_varbinds(buf, p, end)
+    if tag == PDUType.GET_BULK:
+        return BulkPDU(request_id, varbinds, status, index), end
+    return PDU(tag, request_id, varbinds, status, index), end
