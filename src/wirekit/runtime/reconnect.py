@@ -42,6 +42,9 @@ class ReconnectingClient(Service):
 
     Counters: ``attempts`` (connects tried), ``connections`` (connects that succeeded),
     ``disconnects``, ``handler_errors``; ``last_error`` is the latest failure.
+
+    ``connect_timeout`` bounds each connect; ``read_timeout`` becomes the stream's default
+    timeout for its calls (``None``: wait forever, good for long-lived idle connections).
     """
 
     def __init__(
@@ -51,6 +54,7 @@ class ReconnectingClient(Service):
         *,
         backoff: Backoff | None = None,
         connect_timeout: float = 10.0,
+        read_timeout: float | None = None,
         healthy_after: float = 5.0,
         rand: Callable[[], float] = random.random,
         connector: Connector | None = None,
@@ -62,6 +66,7 @@ class ReconnectingClient(Service):
         self.on_connect = on_connect
         self.backoff = backoff or Backoff(initial=0.1, maximum=30.0)
         self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
         self.healthy_after = healthy_after
         self._rand = rand
         self._connector = connector
@@ -137,6 +142,7 @@ class ReconnectingClient(Service):
                 retry += 1
                 await asyncio.sleep(delay)
                 continue
+            stream.timeout = self.read_timeout  # aconnect made the connect timeout the default
             self.connections += 1
             began = loop.time()
             self._stream = stream
