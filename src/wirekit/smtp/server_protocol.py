@@ -320,7 +320,9 @@ class ServerConnection:
             if state is DATA:
                 ev = self._next_data()
                 if ev is None:
-                    return NEED_DATA
+                    if self.state is DATA:
+                        return NEED_DATA
+                    continue  # the message was refused; commands may follow
                 return ev
             buf = self._buf
             idx = buf.find(b"\n")
