@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from wirekit.errors import AuthenticationError, DecodeError, LocalProtocolError, RemoteProtocolError, SMTPReplyError
+from wirekit.errors import (
+    AuthenticationError,
+    DecodeError,
+    LocalProtocolError,
+    RemoteProtocolError,
+    SMTPReplyError,
+)
 from wirekit.smtp.client_protocol import UPGRADE_TLS, ClientConnection, Step
 from wirekit.smtp.protocol import NEED_DATA, PAUSED, Reply, ReplyReader, dot_stuff, parse_path
 from wirekit.smtp.server_protocol import AuthAttempt, Message, RcptTo, ServerConnection, StartTLS
@@ -16,7 +22,13 @@ class Pair:
     def __init__(self, decide=None, **server_options):
         self.server = ServerConnection("mx.test", **server_options)
         self.client = ClientConnection("client.test")
-        self.decide = decide or (lambda ev: Reply(235, "ok", "2.7.0") if isinstance(ev, AuthAttempt) else Reply(250, "OK", "2.0.0"))
+        self.decide = decide or (
+            lambda ev: (
+                Reply(235, "ok", "2.7.0")
+                if isinstance(ev, AuthAttempt)
+                else Reply(250, "OK", "2.0.0")
+            )
+        )
         self.messages: list[Message] = []
         self.writes: list[bytes] = []
         self.client.receive_data(self.server.data_to_send())
@@ -74,7 +86,13 @@ def test_greet_send_quit_pipelined():
 
 
 def test_partial_refusal_reports_per_recipient():
-    p = Pair(decide=lambda ev: Reply(550, "no such user", "5.1.1") if isinstance(ev, RcptTo) and ev.address.startswith("bad") else Reply(250, "OK"))
+    p = Pair(
+        decide=lambda ev: (
+            Reply(550, "no such user", "5.1.1")
+            if isinstance(ev, RcptTo) and ev.address.startswith("bad")
+            else Reply(250, "OK")
+        )
+    )
     p.run(p.client.greet())
     res = p.run(p.client.send("a@x.test", ["bad@y.test", "good@y.test"], b"x\r\n"))
     assert res.accepted == ["good@y.test"]
@@ -83,7 +101,9 @@ def test_partial_refusal_reports_per_recipient():
 
 
 def test_all_refused_raises_with_result_and_session_stays_usable():
-    p = Pair(decide=lambda ev: Reply(550, "no", "5.1.1") if isinstance(ev, RcptTo) else Reply(250, "OK"))
+    p = Pair(
+        decide=lambda ev: Reply(550, "no", "5.1.1") if isinstance(ev, RcptTo) else Reply(250, "OK")
+    )
     p.run(p.client.greet())
     with pytest.raises(SMTPReplyError) as info:
         p.run(p.client.send("a@x.test", ["b@y.test"], b"x\r\n"))
@@ -102,7 +122,11 @@ def test_non_pipelining_server_path():
 
 
 def test_message_refused_raises():
-    p = Pair(decide=lambda ev: Reply(554, "spam", "5.7.1") if isinstance(ev, Message) else Reply(250, "OK"))
+    p = Pair(
+        decide=lambda ev: (
+            Reply(554, "spam", "5.7.1") if isinstance(ev, Message) else Reply(250, "OK")
+        )
+    )
     p.run(p.client.greet())
     with pytest.raises(SMTPReplyError) as info:
         p.run(p.client.send("a@x.test", ["b@y.test"], b"x\r\n"))
@@ -138,7 +162,13 @@ def test_starttls_and_auth():
 
 
 def test_auth_login_and_refused():
-    p = Pair(auth=True, tls=True, decide=lambda ev: Reply(535, "bad", "5.7.8") if isinstance(ev, AuthAttempt) else Reply(250, "OK"))
+    p = Pair(
+        auth=True,
+        tls=True,
+        decide=lambda ev: (
+            Reply(535, "bad", "5.7.8") if isinstance(ev, AuthAttempt) else Reply(250, "OK")
+        ),
+    )
     p.run(p.client.greet())
     with pytest.raises(AuthenticationError):
         p.run(p.client.login("u", "p", mechanism="LOGIN"))

@@ -32,7 +32,11 @@ def drive(conn: ServerConnection, data: bytes, decide=None) -> tuple[bytes, list
             break
         events.append(ev)
         if ev.needs_reply:
-            reply = decide(ev) if decide else (Reply(235, "ok", "2.7.0") if isinstance(ev, AuthAttempt) else OK)
+            reply = (
+                decide(ev)
+                if decide
+                else (Reply(235, "ok", "2.7.0") if isinstance(ev, AuthAttempt) else OK)
+            )
             out.append(conn.send(reply))
     out.append(conn.data_to_send())
     return b"".join(out), events
@@ -77,8 +81,8 @@ def test_data_split_across_every_byte_boundary():
     for cut in range(1, len(payload)):
         conn = ready()
         drive(conn, b"MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n")
-        out1, ev1 = drive(conn, payload[:cut])
-        out2, ev2 = drive(conn, payload[cut:])
+        _out1, ev1 = drive(conn, payload[:cut])
+        _out2, ev2 = drive(conn, payload[cut:])
         msgs = [e for e in ev1 + ev2 if isinstance(e, Message)]
         assert len(msgs) == 1, cut
         assert msgs[0].data == b"Subject: x\r\n\r\nhello\r\n.\r\n"
@@ -138,7 +142,9 @@ def test_bare_lf_in_command_refused():
 
 def test_bare_lf_in_data_rejects_message_not_connection():
     conn = ready()
-    out, events = drive(conn, b"MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\nhello\nworld\r\n.\r\nNOOP\r\n")
+    out, events = drive(
+        conn, b"MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\nhello\nworld\r\n.\r\nNOOP\r\n"
+    )
     assert codes(out) == [250, 250, 354, 554, 250]
     assert not any(isinstance(e, Message) for e in events)
     assert not conn.should_close
@@ -154,10 +160,14 @@ def test_smuggling_lf_dot_lf_does_not_end_data():
 
 def test_overlong_data_line_refused():
     conn = ready(max_data_line=998)
-    out, events = drive(conn, b"MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n" + b"x" * 999 + b"\r\n.\r\n")
+    out, events = drive(
+        conn, b"MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n" + b"x" * 999 + b"\r\n.\r\n"
+    )
     assert codes(out)[-1] == 500 and b"5.5.2" in out
     assert not any(isinstance(e, Message) for e in events)
-    out, events = drive(conn, b"MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n" + b"x" * 998 + b"\r\n.\r\n")
+    out, events = drive(
+        conn, b"MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n" + b"x" * 998 + b"\r\n.\r\n"
+    )
     assert codes(out)[-1] == 250
 
 
@@ -165,7 +175,12 @@ def test_size_declared_and_actual():
     conn = ready(max_message_size=100)
     out, _ = drive(conn, b"MAIL FROM:<a@x.test> SIZE=101\r\n")
     assert codes(out) == [552] and b"5.3.4" in out
-    out, events = drive(conn, b"MAIL FROM:<a@x.test> SIZE=50\r\nRCPT TO:<b@y.test>\r\nDATA\r\n" + b"y" * 300 + b"\r\n.\r\nNOOP\r\n")
+    out, events = drive(
+        conn,
+        b"MAIL FROM:<a@x.test> SIZE=50\r\nRCPT TO:<b@y.test>\r\nDATA\r\n"
+        + b"y" * 300
+        + b"\r\n.\r\nNOOP\r\n",
+    )
     assert codes(out) == [250, 250, 354, 552, 250]
     assert not any(isinstance(e, Message) for e in events)
 
@@ -182,13 +197,16 @@ def test_size_overflow_is_discarded_while_streaming():
 
 def test_too_many_recipients_452():
     conn = ready(max_recipients=2)
-    out, _ = drive(conn, b"MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nRCPT TO:<c@y.test>\r\nRCPT TO:<d@y.test>\r\n")
+    out, _ = drive(
+        conn,
+        b"MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nRCPT TO:<c@y.test>\r\nRCPT TO:<d@y.test>\r\n",
+    )
     assert codes(out) == [250, 250, 250, 452] and b"4.5.3" in out
 
 
 def test_all_recipients_refused_then_pipelined_data_554():
     conn = ready()
-    out, events = drive(
+    out, _events = drive(
         conn,
         b"MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\nbody\r\n.\r\n",
         decide=lambda ev: Reply(550, "no", "5.7.1") if isinstance(ev, RcptTo) else OK,
@@ -209,13 +227,19 @@ def test_refused_message_resets_transaction():
 
 def test_rset_and_noop_vrfy_help():
     conn = ready()
-    out, _ = drive(conn, b"MAIL FROM:<a@x.test>\r\nRSET\r\nRCPT TO:<b@y.test>\r\nNOOP\r\nVRFY x\r\nHELP\r\nEXPN x\r\n")
+    out, _ = drive(
+        conn,
+        b"MAIL FROM:<a@x.test>\r\nRSET\r\nRCPT TO:<b@y.test>\r\nNOOP\r\nVRFY x\r\nHELP\r\nEXPN x\r\n",
+    )
     assert codes(out) == [250, 250, 503, 250, 252, 214, 502]
 
 
 def test_mail_syntax_and_params():
     conn = ready()
-    out, _ = drive(conn, b"MAIL FROM:a@x.test\r\nMAIL TO:<a@x.test>\r\nMAIL FROM:<a@x.test> FOO=1\r\nMAIL FROM:<a@x.test> BODY=BINARYMIME\r\n")
+    out, _ = drive(
+        conn,
+        b"MAIL FROM:a@x.test\r\nMAIL TO:<a@x.test>\r\nMAIL FROM:<a@x.test> FOO=1\r\nMAIL FROM:<a@x.test> BODY=BINARYMIME\r\n",
+    )
     assert codes(out) == [501, 501, 555, 501]
     out, events = drive(conn, b"MAIL FROM:<a@x.test> BODY=8BITMIME SIZE=10\r\n")
     assert codes(out) == [250]
@@ -233,7 +257,9 @@ def test_smtputf8():
     conn = ready()
     out, _ = drive(conn, "MAIL FROM:<jörg@x.test>\r\n".encode())
     assert codes(out) == [553] and b"5.6.7" in out
-    out, events = drive(conn, "MAIL FROM:<jörg@x.test> SMTPUTF8\r\nRCPT TO:<用户@例子.广告>\r\n".encode())
+    out, events = drive(
+        conn, "MAIL FROM:<jörg@x.test> SMTPUTF8\r\nRCPT TO:<用户@例子.广告>\r\n".encode()
+    )
     assert codes(out) == [250, 250]
     assert events[1] == RcptTo("用户@例子.广告", {})
     out, _ = drive(conn, b"NOOP \xff\r\n")
@@ -291,11 +317,21 @@ def test_auth_plain_with_empty_initial_response_and_login():
     out, events = drive(conn, b"AUTH PLAIN\r\n" + auth_plain("u", "p") + b"\r\n")
     assert codes(out) == [334, 235]
     conn = ready(auth=True, tls=True)
-    out, events = drive(conn, b"AUTH LOGIN\r\n" + base64.b64encode(b"bob") + b"\r\n" + base64.b64encode(b"secret") + b"\r\n")
+    out, events = drive(
+        conn,
+        b"AUTH LOGIN\r\n"
+        + base64.b64encode(b"bob")
+        + b"\r\n"
+        + base64.b64encode(b"secret")
+        + b"\r\n",
+    )
     assert codes(out) == [334, 334, 235]
     assert events[-1] == AuthAttempt("LOGIN", "bob", "secret")
     conn = ready(auth=True, tls=True)
-    out, events = drive(conn, b"AUTH LOGIN " + base64.b64encode(b"bob") + b"\r\n" + base64.b64encode(b"pw") + b"\r\n")
+    out, events = drive(
+        conn,
+        b"AUTH LOGIN " + base64.b64encode(b"bob") + b"\r\n" + base64.b64encode(b"pw") + b"\r\n",
+    )
     assert codes(out) == [334, 235]
 
 
@@ -309,7 +345,11 @@ def test_auth_bad_base64_cancel_wrong_password_unknown_mech():
     assert codes(out) == [334, 501]
     out, _ = drive(conn, b"AUTH CRAM-MD5\r\n")
     assert codes(out) == [504]
-    out, _ = drive(conn, b"AUTH PLAIN " + auth_plain("u", "bad") + b"\r\n", decide=lambda ev: Reply(535, "no", "5.7.8"))
+    out, _ = drive(
+        conn,
+        b"AUTH PLAIN " + auth_plain("u", "bad") + b"\r\n",
+        decide=lambda ev: Reply(535, "no", "5.7.8"),
+    )
     assert codes(out) == [535]
     assert conn.authenticated is None
     out, _ = drive(conn, b"NOOP\r\n")
@@ -331,7 +371,9 @@ def test_max_commands_closes():
 
 def test_eof_mid_data_drops_message():
     conn = ready()
-    _, events = drive(conn, b"MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\npartial body\r\n")
+    _, events = drive(
+        conn, b"MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\npartial body\r\n"
+    )
     conn.receive_data(b"")
     assert conn.next_event() is NEED_DATA
     assert not any(isinstance(e, Message) for e in events)
