@@ -8,7 +8,8 @@
     │   ├── LocalProtocolError               we were asked to send something illegal
     │   └── RemoteProtocolError              the peer sent something illegal
     │       ├── DecodeError (ValueError)     bytes that do not parse: .offset, .layer
-    │       └── LineTooLong                  a peer line exceeded the configured limit
+    │       ├── LineTooLong                  a peer line exceeded the configured limit
+    │       └── TooManyRedirects             an HTTP redirect chain passed max_redirects
     ├── TransportError
     │   ├── ConnectError (OSError)           .address
     │   ├── Timeout (TimeoutError)           .partial
@@ -64,6 +65,7 @@ __all__ = [
     "SNMPErrorStatus",
     "TLSError",
     "Timeout",
+    "TooManyRedirects",
     "TransportError",
     "WirekitError",
     "WriteTimeout",
@@ -127,6 +129,10 @@ class LineTooLong(RemoteProtocolError):
     def __init__(self, message: str, *, limit: int) -> None:
         super().__init__(message)
         self.limit = limit
+
+
+class TooManyRedirects(RemoteProtocolError):
+    """An HTTP redirect chain passed the client's ``max_redirects`` (a loop, most likely)."""
 
 
 class TransportError(WirekitError):
