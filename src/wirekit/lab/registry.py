@@ -11,6 +11,7 @@ from .service import LabService
 SERVICES: dict[str, str] = {
     "echo": "wirekit.lab.echo:EchoService",
     "http": "wirekit.lab.http:HTTPService",
+    "smtp": "wirekit.lab.smtp:SMTPService",
 }
 
 

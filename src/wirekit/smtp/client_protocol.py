@@ -244,8 +244,8 @@ class ClientConnection:
         if not recipients:
             raise LocalProtocolError("no recipients")
         _check_address(sender, "sender")
-        for r in recipients:
-            _check_address(r, "recipient")
+        for rcpt in recipients:
+            _check_address(rcpt, "recipient")
         result = SendResult(sender)
         mail = (
             b"MAIL FROM:<"

@@ -193,22 +193,23 @@ class _SMTPProtocol(asyncio.Protocol):
         self._task: asyncio.Future[None] | None = None  # the decision or TLS upgrade in progress
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
         srv = self.server
-        self.transport = transport
+        # uvloop transports are not asyncio.Transport subclasses: no isinstance check
+        self.transport = transport  # type: ignore[assignment]
+        tr: Any = transport
         stats = srv.stats
         stats.connections += 1
         if stats.active >= srv.max_connections:
             stats.refused += 1
-            transport.write(R_TOO_MANY_CONN.to_bytes())
-            transport.close()
+            tr.write(R_TOO_MANY_CONN.to_bytes())
+            tr.close()
             self._closed = True
             return
         stats.active += 1
         srv._protocols.add(self)
         self.session = Session(transport.get_extra_info("peername"), tls=srv.implicit_tls)
         self.conn = ServerConnection(srv.hostname, tls=srv.implicit_tls, **srv._conn_options)
-        transport.write(self.conn.data_to_send())
+        tr.write(self.conn.data_to_send())
         if srv.idle_timeout:
             loop = srv._loop
             assert loop is not None

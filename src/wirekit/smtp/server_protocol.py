@@ -639,7 +639,7 @@ class ServerConnection:
         self._sasl_user = user
         return self._sasl_step("LOGIN", "password", "UGFzc3dvcmQ6")  # "Password:"
 
-    def _sasl_step(self, mech: str, step: str, challenge: str) -> None:
+    def _sasl_step(self, mech: str, step: str, challenge: str) -> Event | None:
         self._sasl = (mech, step)
         self.state = AUTH
         self._reply(Reply(334, challenge))

@@ -8,6 +8,7 @@ answers 250 only after that). Each stored message starts with two envelope heade
 
 from __future__ import annotations
 
+import builtins
 import itertools
 import os
 import socket
@@ -276,7 +277,7 @@ class MboxStore:
             self._rewrite([])
             return n
 
-    def _rewrite(self, messages: list[bytes]) -> None:
+    def _rewrite(self, messages: builtins.list[bytes]) -> None:
         import re
 
         tmp = self.path.with_suffix(".tmp")
