@@ -59,12 +59,14 @@ class SNMPAgent:
         max_size: int = 65507,
     ) -> None:
         self.tree = tree if isinstance(tree, MibTree) else MibTree(tree or {})
-        self.host, self.port = parse_agent(endpoint, 161)
-        if self.port == 161 and endpoint.rstrip().endswith(":0"):
-            self.port = 0
+        self.host, self.port = parse_agent(endpoint, 161, allow_zero=True)
         views = views or {}
-        self.config = AgentConfig(engine_id=engine_id or b"", engine_boots=engine_boots, max_size=max_size)
-        for community, mode in (communities if communities is not None else {"public": "ro"}).items():
+        self.config = AgentConfig(
+            engine_id=engine_id or b"", engine_boots=engine_boots, max_size=max_size
+        )
+        for community, mode in (
+            communities if communities is not None else {"public": "ro"}
+        ).items():
             if mode not in ("ro", "rw"):
                 raise ConfigError(f"community mode must be 'ro' or 'rw', got {mode!r}")
             self.config.add_community(community, writable=mode == "rw", view=views.get(community))

@@ -53,8 +53,11 @@ def parse_version(version: str | int) -> int:
     return codes[v]
 
 
-def parse_agent(agent: str, default_port: int = 161) -> tuple[str, int]:
+def parse_agent(
+    agent: str, default_port: int = 161, *, allow_zero: bool = False
+) -> tuple[str, int]:
     """``(host, port)`` from ``host``, ``host:port``, ``udp:host:port``, ``[v6]:port``.
+    ``allow_zero`` accepts port 0 (bind to an ephemeral port).
 
     Raises:
         ConfigError: a malformed address.
@@ -77,7 +80,7 @@ def parse_agent(agent: str, default_port: int = 161) -> tuple[str, int]:
         raise ConfigError(
             f"bad SNMP agent address {agent!r}; use HOST, HOST:PORT or udp:HOST:PORT"
         ) from None
-    if not host or not 0 < p < 65536:
+    if not host or not (0 if allow_zero else 1) <= p < 65536:
         raise ConfigError(f"bad SNMP agent address {agent!r}; use HOST, HOST:PORT or udp:HOST:PORT")
     return host, p
 
@@ -161,6 +164,7 @@ class _Common:
         backoff: float = 1.5,
         max_repetitions: int = 25,
         port: int = 161,
+        engine_id: bytes | None = None,
     ) -> None:
         self.host, self.port = parse_agent(agent, port)
         self.agent = f"{self.host}:{self.port}"
@@ -187,6 +191,14 @@ class _Common:
         self.backoff = backoff
         self.max_repetitions = max_repetitions
         self._next_id = int.from_bytes(os.urandom(4), "big") & 0x3FFFFFFF
+        # The local engine, authoritative for the v3 traps we send (RFC 3411 §5 format 5).
+        self.local_engine_id = engine_id or b"\x80\x00\x1f\x88\x05" + os.urandom(8)
+        self._started = time.monotonic()
+
+    def _authoritative(self) -> tuple[bytes, int, int] | None:
+        if self.version != V3:
+            return None
+        return self.local_engine_id, 1, int(time.monotonic() - self._started)
 
     @property
     def version(self) -> int:
@@ -383,9 +395,9 @@ class SNMPClient(_Common):
         pdu = build_trap(
             self.version, parse_oid(trap_oid), _set_varbinds(varbinds), uptime, self._new_id()
         )
-        if self.session.version == V3 and self.session.engine_id is None:
-            self.session.engine_id = self._local_engine_id()
-        self._sock.send(self.session.encode(pdu, time.monotonic()))
+        self._sock.send(
+            self.session.encode(pdu, time.monotonic(), authoritative=self._authoritative())
+        )
 
     def inform(
         self, trap_oid: OIDLike, varbinds: Iterable[tuple[OIDLike, Any]] = (), *, uptime: int = 0
@@ -396,10 +408,6 @@ class SNMPClient(_Common):
         pdu = self.request(build_inform(parse_oid(trap_oid), _set_varbinds(varbinds), uptime))
         check_error(pdu, self.agent)
         return pdu.varbinds
-
-    def _local_engine_id(self) -> bytes:
-        # RFC 3411 §5 SnmpEngineID, format 5 (octets) under a private enterprise number.
-        return b"\x80\x00\x1f\x88\x05" + os.urandom(8)
 
 
 class AsyncSNMPTransport(asyncio.DatagramProtocol):

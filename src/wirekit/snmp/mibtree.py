@@ -36,7 +36,14 @@ class Entry:
 
     __slots__ = ("encoded", "getter", "oid", "oid_tlv", "setter", "value", "writable")
 
-    def __init__(self, oid: tuple[int, ...], value: SNMPValue | None, getter: Getter | None, setter: Setter | None, writable: bool) -> None:
+    def __init__(
+        self,
+        oid: tuple[int, ...],
+        value: SNMPValue | None,
+        getter: Getter | None,
+        setter: Setter | None,
+        writable: bool,
+    ) -> None:
         self.oid = oid
         self.value = value
         self.getter = getter

@@ -92,7 +92,9 @@ class AgentConfig:
             # RFC 3411 §5 SnmpEngineID format 5 (octets), enterprise 8072 style prefix.
             self.engine_id = b"\x80\x00\x1f\x88\x05" + os.urandom(8)
 
-    def add_community(self, community: str | bytes, *, writable: bool = False, view: View | None = None) -> None:
+    def add_community(
+        self, community: str | bytes, *, writable: bool = False, view: View | None = None
+    ) -> None:
         """Allow ``community`` (read-only unless ``writable``)."""
         key = community.encode() if isinstance(community, str) else community
         self.communities[key] = Access(view or View(), writable)
@@ -180,7 +182,9 @@ class Responder:
 
     # -- v3 -------------------------------------------------------------------------------
 
-    def _report(self, msg: V3Message, check: str, user: USMUser | None = None, flags: int = 0) -> bytes | None:
+    def _report(
+        self, msg: V3Message, check: str, user: USMUser | None = None, flags: int = 0
+    ) -> bytes | None:
         """A Report PDU carrying the usmStats counter (RFC 3414 §3.2, RFC 3412 §7.1.3.c)."""
         self.counters[check] += 1
         if not msg.reportable:
@@ -189,7 +193,9 @@ class Responder:
         rid = 0
         if msg.scoped is not None and not isinstance(msg.scoped.pdu, TrapV1PDU):
             rid = msg.scoped.pdu.request_id
-        pdu = PDU(PDUType.REPORT, rid, [VarBind(ObjectIdentifier(oid), Counter32(self.counters[check]))])
+        pdu = PDU(
+            PDUType.REPORT, rid, [VarBind(ObjectIdentifier(oid), Counter32(self.counters[check]))]
+        )
         cfg = self.config
         return protect(
             msg_id=msg.msg_id,
@@ -238,7 +244,9 @@ class Responder:
         # Size budget: the security wrapper costs about 100 octets plus the MAC and salt.
         budget = min(cfg.max_size, msg.max_size) - 160 - len(usm.user_name)
         body = self._process(pdu, access, V3, budget)
-        response = tlv(0x30, tlv(0x04, cfg.engine_id) + tlv(0x04, scoped.context_name) + body)
+        response = tlv(
+            0x30, tlv(0x04, scoped.context_engine_id) + tlv(0x04, scoped.context_name) + body
+        )
         return protect(
             msg_id=msg.msg_id,
             max_size=cfg.max_size,
@@ -265,13 +273,23 @@ class Responder:
             return _response(pdu.request_id, 0, 0, encode_varbinds(pdu.varbinds))
         parts = []
         for i, vb in enumerate(pdu.varbinds, 1):
-            enc = self._get(vb.oid, access, version) if t == PDUType.GET else self._next(vb.oid, access, version)
+            enc = (
+                self._get(vb.oid, access, version)
+                if t == PDUType.GET
+                else self._next(vb.oid, access, version)
+            )
             if enc is None:  # v1: noSuchName for the whole request (RFC 1157 §4.1.2)
                 return _response(pdu.request_id, NO_SUCH_NAME, i, encode_varbinds(pdu.varbinds))
             parts.append(enc)
         body = b"".join(parts)
         if len(body) > budget:
-            return _response(pdu.request_id, TOO_BIG, 0, encode_varbinds(pdu.varbinds) if version == V1 else b"\x30\x00", raw=True)
+            return _response(
+                pdu.request_id,
+                TOO_BIG,
+                0,
+                encode_varbinds(pdu.varbinds) if version == V1 else b"\x30\x00",
+                raw=True,
+            )
         return _response(pdu.request_id, 0, 0, tlv(0x30, body))
 
     def _get(self, oid: ObjectIdentifier, access: Access, version: int) -> bytes | None:
@@ -280,7 +298,11 @@ class Responder:
         if entry is None:
             if version == V1:
                 return None
-            missing = self.tree.missing(key) if access.view.everything or access.view.allows(key) else NO_SUCH_OBJECT
+            missing = (
+                self.tree.missing(key)
+                if access.view.everything or access.view.allows(key)
+                else NO_SUCH_OBJECT
+            )
             return tlv(0x30, tlv(0x06, oid.encode_body()) + missing.encode())
         if version == V1:
             value = entry.current()
@@ -289,7 +311,9 @@ class Responder:
             return tlv(0x30, entry.oid_tlv + value.encode())
         return entry.varbind_bytes()
 
-    def _next_entry(self, key: tuple[int, ...], access: Access, version: int, index: int | None = None) -> tuple[int, bytes | None]:
+    def _next_entry(
+        self, key: tuple[int, ...], access: Access, version: int, index: int | None = None
+    ) -> tuple[int, bytes | None]:
         """(index of the entry used, its VarBind TLV), or (-1, None) at the end of the view."""
         tree = self.tree
         i = tree.next_index(key) if index is None else index
@@ -341,12 +365,20 @@ class Responder:
                 for j, key in enumerate(keys):
                     c = cursors[j]
                     if c == -1:
-                        enc = tlv(0x30, tlv(0x06, ObjectIdentifier(key).encode_body()) + END_OF_MIB_VIEW.encode())
+                        enc = tlv(
+                            0x30,
+                            tlv(0x06, ObjectIdentifier(key).encode_body())
+                            + END_OF_MIB_VIEW.encode(),
+                        )
                     else:
                         idx, enc = self._next_entry(key, access, V2C, None if c is None else c + 1)
                         if enc is None:
                             cursors[j] = -1
-                            enc = tlv(0x30, tlv(0x06, ObjectIdentifier(key).encode_body()) + END_OF_MIB_VIEW.encode())
+                            enc = tlv(
+                                0x30,
+                                tlv(0x06, ObjectIdentifier(key).encode_body())
+                                + END_OF_MIB_VIEW.encode(),
+                            )
                         else:
                             cursors[j] = idx
                             entry = self.tree.at(idx)
@@ -400,13 +432,16 @@ class Responder:
 _HANDLED = frozenset((PDUType.GET, PDUType.GET_NEXT, PDUType.GET_BULK, PDUType.SET, PDUType.INFORM))
 
 
-def _response(request_id: int, status: int, index: int, varbinds: bytes, raw: bool = False) -> bytes:
+def _response(
+    request_id: int, status: int, index: int, varbinds: bytes, raw: bool = False
+) -> bytes:
     """A Response PDU TLV around already-encoded varbinds (a VarBindList TLV)."""
     head = tlv(0x02, encode_integer(request_id))
     if status == 0 and index == 0:
         body = head + _NO_ERRORS + varbinds
     else:
-        body = head + tlv(0x02, encode_integer(status)) + tlv(0x02, encode_integer(index)) + varbinds
+        body = (
+            head + tlv(0x02, encode_integer(status)) + tlv(0x02, encode_integer(index)) + varbinds
+        )
     n = len(body)
     return (b"\xa2" + bytes((n,)) if n < 128 else b"\xa2" + encode_length(n)) + body
-

@@ -137,14 +137,37 @@ class ManagerSession:
             user_name=b"",
         )
 
-    def encode(self, pdu: PDU | TrapV1PDU, now: float = 0.0) -> bytes:
+    def encode(
+        self,
+        pdu: PDU | TrapV1PDU,
+        now: float = 0.0,
+        *,
+        authoritative: tuple[bytes, int, int] | None = None,
+    ) -> bytes:
         """Serialise ``pdu`` for this agent (v3: secured with the cached engine state).
+
+        ``authoritative`` = (engineID, boots, time) of the local engine, for v3 traps, where
+        the sender is authoritative (RFC 3412 §7.1.9.b).
 
         Raises:
             ValueError: the PDU cannot be encoded.
         """
         if self.version != V3:
             return encode_community_message(self.version, self.community, pdu)
+        if authoritative is not None:
+            engine_id, boots, etime = authoritative
+            flags = self.user.flags if self.user else 0
+            return protect(
+                msg_id=getattr(pdu, "request_id", 0),
+                max_size=self.max_size,
+                flags=flags,
+                user=self.user,
+                engine_id=engine_id,
+                boots=boots,
+                etime=etime,
+                scoped=ScopedPDU(engine_id, self.context_name, pdu),
+                salt=self._salt,
+            )
         engine_id = self.engine_id or b""
         flags = (self.user.flags if self.user else 0) | FLAG_REPORTABLE
         if pdu.type in (PDUType.TRAP_V2, PDUType.RESPONSE, PDUType.REPORT):
