@@ -44,10 +44,17 @@ def machine_line() -> str:
     return f"{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} CPUs, load {load[0]:.1f}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
 
 
-def write_table(name: str, title: str, header: Sequence[str], rows: Sequence[Sequence[object]], notes: str = "") -> Path:
+def write_table(
+    name: str, title: str, header: Sequence[str], rows: Sequence[Sequence[object]], notes: str = ""
+) -> Path:
     """Write bench/results/NAME.md with a markdown table and notes; print it too."""
     RESULTS.mkdir(parents=True, exist_ok=True)
-    lines = [f"# {title}", "", f"Measured: {machine_line()}. Ratios from one run count; absolute times do not.", ""]
+    lines = [
+        f"# {title}",
+        "",
+        f"Measured: {machine_line()}. Ratios from one run count; absolute times do not.",
+        "",
+    ]
     lines.append("| " + " | ".join(header) + " |")
     lines.append("|" + "---|" * len(header))
     for row in rows:

@@ -24,7 +24,9 @@ def in_ci() -> bool:
 
 def require_tool(name: str) -> str:
     """Absolute path of ``name`` (PATH and sbin dirs), or skip (fail under CI)."""
-    path = shutil.which(name) or next((str(Path(d) / name) for d in SBIN if (Path(d) / name).exists()), None)
+    path = shutil.which(name) or next(
+        (str(Path(d) / name) for d in SBIN if (Path(d) / name).exists()), None
+    )
     if path is None:
         msg = f"real peer {name!r} is not installed (run `make peers` as root)"
         if in_ci():
@@ -48,13 +50,20 @@ def free_port(kind: int = socket.SOCK_STREAM) -> int:
         return int(s.getsockname()[1])
 
 
-def wait_tcp(port: int, host: str = "127.0.0.1", timeout: float = 15.0, proc: subprocess.Popen[bytes] | None = None) -> None:
+def wait_tcp(
+    port: int,
+    host: str = "127.0.0.1",
+    timeout: float = 15.0,
+    proc: subprocess.Popen[bytes] | None = None,
+) -> None:
     """Wait until something accepts TCP connections on host:port."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
             out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
-            raise RuntimeError(f"peer exited with {proc.returncode} before listening: {out[-2000:]}")
+            raise RuntimeError(
+                f"peer exited with {proc.returncode} before listening: {out[-2000:]}"
+            )
         try:
             with socket.create_connection((host, port), timeout=0.5):
                 return

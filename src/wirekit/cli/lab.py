@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import signal
 import threading
+from typing import Any
 
 import click
 
@@ -28,12 +29,14 @@ def _ports(values: tuple[str, ...]) -> dict[str, int]:
     return ports
 
 
-def _info_rows(infos: list) -> list[dict[str, str]]:
+def _info_rows(infos: list[Any]) -> list[dict[str, str]]:
     rows = []
     for info in infos:
         creds = " ".join(f"{k}={v}" for k, v in info.credentials.items())
         for label, ep in info.endpoints.items():
-            rows.append({"service": info.name, "endpoint": label, "address": ep, "credentials": creds})
+            rows.append(
+                {"service": info.name, "endpoint": label, "address": ep, "credentials": creds}
+            )
             creds = ""
     return rows
 
@@ -49,20 +52,38 @@ def list_services(as_json: bool) -> None:
     """List the lab's services."""
     from ..lab.registry import SERVICES
 
-    emit([{"service": name, "implementation": target} for name, target in SERVICES.items()], as_json)
+    emit(
+        [{"service": name, "implementation": target} for name, target in SERVICES.items()], as_json
+    )
 
 
 @lab.command()
 @click.argument("services", nargs=-1)
-@click.option("--host", default="127.0.0.1", show_default=True, help="Bind address (loopback by default).")
-@click.option("--port", "ports", multiple=True, metavar="SERVICE=PORT", help="Fixed port for a service (default: ephemeral).")
-@click.option("--state", type=click.Path(dir_okay=False), help="Write endpoints and credentials as JSON to this file.")
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Bind address (loopback by default)."
+)
+@click.option(
+    "--port",
+    "ports",
+    multiple=True,
+    metavar="SERVICE=PORT",
+    help="Fixed port for a service (default: ephemeral).",
+)
+@click.option(
+    "--state",
+    type=click.Path(dir_okay=False),
+    help="Write endpoints and credentials as JSON to this file.",
+)
 @json_option
-def up(services: tuple[str, ...], host: str, ports: tuple[str, ...], state: str | None, as_json: bool) -> None:
+def up(
+    services: tuple[str, ...], host: str, ports: tuple[str, ...], state: str | None, as_json: bool
+) -> None:
     """Start lab SERVICES (default: all) and run until Ctrl-C."""
     from ..lab.core import LabThread
     from .render import to_jsonable
 
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
     lab_thread = LabThread(_services_arg(services), host=host, ports=_ports(ports))
     lab_thread.start()
     try:
@@ -76,8 +97,6 @@ def up(services: tuple[str, ...], host: str, ports: tuple[str, ...], state: str 
         else:
             emit(_info_rows(infos), False, title="wirekit lab (Ctrl-C to stop)")
             click.echo(f"test CA certificate: {lab_thread.lab.workdir}/tls/ca.pem", err=True)
-        done = threading.Event()
-        signal.signal(signal.SIGTERM, lambda *_: done.set())
         try:
             while not done.wait(0.5):
                 pass
@@ -103,7 +122,12 @@ def tour(services: tuple[str, ...], as_json: bool, verbose: bool) -> None:
     if as_json:
         emit_json(rows)
     else:
-        emit(rows, False, title="wirekit lab tour", columns=["service", "operation", "ok", "seconds", "detail"])
+        emit(
+            rows,
+            False,
+            title="wirekit lab tour",
+            columns=["service", "operation", "ok", "seconds", "detail"],
+        )
         if verbose:
             for row in rows:
                 if not row.ok and "traceback" in row.__dict__:

@@ -57,12 +57,25 @@ def _session(stream: object, hex_output: bool, crlf: bool, send_stdin: bool) -> 
 
 @click.command()
 @click.argument("endpoint")
-@click.option("-w", "--timeout", type=float, default=10.0, show_default=True, help="Connect timeout in seconds.")
+@click.option(
+    "-w",
+    "--timeout",
+    type=float,
+    default=10.0,
+    show_default=True,
+    help="Connect timeout in seconds.",
+)
 @click.option("--hex", "hex_output", is_flag=True, help="Show received bytes as a hexdump.")
-@click.option("-v", "--verbose", is_flag=True, help="Trace every byte both ways as hexdump on stderr.")
+@click.option(
+    "-v", "--verbose", is_flag=True, help="Trace every byte both ways as hexdump on stderr."
+)
 @click.option("--crlf", is_flag=True, help="Send line endings as CRLF.")
-@click.option("-z", "--zero", is_flag=True, help="Only check that a connection can be made (exit 0 if so).")
-def connect(endpoint: str, timeout: float, hex_output: bool, verbose: bool, crlf: bool, zero: bool) -> None:
+@click.option(
+    "-z", "--zero", is_flag=True, help="Only check that a connection can be made (exit 0 if so)."
+)
+def connect(
+    endpoint: str, timeout: float, hex_output: bool, verbose: bool, crlf: bool, zero: bool
+) -> None:
     """Netcat client: stdin to ENDPOINT, ENDPOINT to stdout (tcp:, tls:, unix:, udp:)."""
     from ..streams import connect as open_stream
     from ..streams import open_udp
@@ -87,10 +100,23 @@ def connect(endpoint: str, timeout: float, hex_output: bool, verbose: bool, crlf
 @click.argument("endpoint")
 @click.option("-k", "--keep-open", is_flag=True, help="After a client leaves, accept the next one.")
 @click.option("--hex", "hex_output", is_flag=True, help="Show received bytes as a hexdump.")
-@click.option("-v", "--verbose", is_flag=True, help="Trace every byte both ways as hexdump on stderr.")
-@click.option("--cert", type=click.Path(exists=True, dir_okay=False), help="TLS certificate (for tls:).")
-@click.option("--key", type=click.Path(exists=True, dir_okay=False), help="TLS private key (for tls:).")
-def listen(endpoint: str, keep_open: bool, hex_output: bool, verbose: bool, cert: str | None, key: str | None) -> None:
+@click.option(
+    "-v", "--verbose", is_flag=True, help="Trace every byte both ways as hexdump on stderr."
+)
+@click.option(
+    "--cert", type=click.Path(exists=True, dir_okay=False), help="TLS certificate (for tls:)."
+)
+@click.option(
+    "--key", type=click.Path(exists=True, dir_okay=False), help="TLS private key (for tls:)."
+)
+def listen(
+    endpoint: str,
+    keep_open: bool,
+    hex_output: bool,
+    verbose: bool,
+    cert: str | None,
+    key: str | None,
+) -> None:
     """Netcat server: accept on ENDPOINT; socket to stdout, stdin to the (first) client."""
     from ..streams import listen as open_listener
     from ..streams.blocking import DatagramSocket

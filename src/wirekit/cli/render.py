@@ -32,7 +32,11 @@ def to_jsonable(obj: Any) -> Any:
     if hasattr(obj, "to_json") and callable(obj.to_json):
         return obj.to_json()
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj) if not f.name.startswith("_")}
+        return {
+            f.name: to_jsonable(getattr(obj, f.name))
+            for f in dataclasses.fields(obj)
+            if not f.name.startswith("_")
+        }
     if isinstance(obj, Mapping):
         return {str(k): to_jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (bytes, bytearray, memoryview)):
@@ -88,7 +92,9 @@ def rows_of(items: Sequence[Any]) -> tuple[list[str], list[list[str]]]:
     return columns, rows
 
 
-def emit_table(items: Sequence[Any], *, title: str | None = None, columns: Sequence[str] | None = None) -> None:
+def emit_table(
+    items: Sequence[Any], *, title: str | None = None, columns: Sequence[str] | None = None
+) -> None:
     """Print ``items`` (dataclasses or dicts) as a rich table."""
     from rich.console import Console
     from rich.table import Table
@@ -106,7 +112,9 @@ def emit_table(items: Sequence[Any], *, title: str | None = None, columns: Seque
     Console().print(table)
 
 
-def emit(data: Any, as_json: bool, *, title: str | None = None, columns: Sequence[str] | None = None) -> None:
+def emit(
+    data: Any, as_json: bool, *, title: str | None = None, columns: Sequence[str] | None = None
+) -> None:
     """Render ``data`` as JSON or as a table (lists) / key-value table (one object)."""
     if as_json:
         emit_json(data)
@@ -115,6 +123,12 @@ def emit(data: Any, as_json: bool, *, title: str | None = None, columns: Sequenc
         emit_table(list(data), title=title, columns=columns)
     elif dataclasses.is_dataclass(data) or isinstance(data, Mapping):
         obj = to_jsonable(data)
-        emit_table([{"field": k, "value": v if isinstance(v, str) else json.dumps(v)} for k, v in obj.items()], title=title)
+        emit_table(
+            [
+                {"field": k, "value": v if isinstance(v, str) else json.dumps(v)}
+                for k, v in obj.items()
+            ],
+            title=title,
+        )
     else:
         click.echo(_cell(data))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import click
 
@@ -32,10 +33,22 @@ def serve() -> None:
 def _simple(name: str) -> click.Command:
     @click.command(name=name, help=SERVE_HELP[name])
     @click.argument("endpoint", default="tcp:127.0.0.1:7000")
-    @click.option("--max-connections", default=1024, show_default=True, help="Excess connections are closed at once.")
-    @click.option("--idle-timeout", type=float, default=None, help="Close connections silent for this many seconds.")
+    @click.option(
+        "--max-connections",
+        default=1024,
+        show_default=True,
+        help="Excess connections are closed at once.",
+    )
+    @click.option(
+        "--idle-timeout",
+        type=float,
+        default=None,
+        help="Close connections silent for this many seconds.",
+    )
     @click.option("-v", "--verbose", is_flag=True, help="Log connections.")
-    def command(endpoint: str, max_connections: int, idle_timeout: float | None, verbose: bool) -> None:
+    def command(
+        endpoint: str, max_connections: int, idle_timeout: float | None, verbose: bool
+    ) -> None:
         from ..runtime.loop import run
         from ..server.core import Server
         from ..server.simple import DATAGRAM_HANDLERS, HANDLERS
@@ -43,13 +56,16 @@ def _simple(name: str) -> click.Command:
 
         logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format="%(message)s")
         ep = parse_endpoint(endpoint)
+        handler: Any
         if ep.kind == "udp":
             if name not in DATAGRAM_HANDLERS:
                 raise click.UsageError(f"{name} has no UDP form; use tcp:, tls: or unix:")
             handler = DATAGRAM_HANDLERS[name]
         else:
             handler = HANDLERS[name]
-        server = Server(handler, ep, max_connections=max_connections, idle_timeout=idle_timeout, name=name)
+        server = Server(
+            handler, ep, max_connections=max_connections, idle_timeout=idle_timeout, name=name
+        )
         run(server.serve_forever())
 
     return command

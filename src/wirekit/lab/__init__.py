@@ -8,4 +8,14 @@ from .core import Lab, LabThread
 from .registry import SERVICES, service_class
 from .service import LabContext, LabService, ServiceInfo, Tour, TourRow
 
-__all__ = ["SERVICES", "Lab", "LabContext", "LabService", "LabThread", "ServiceInfo", "Tour", "TourRow", "service_class"]
+__all__ = [
+    "SERVICES",
+    "Lab",
+    "LabContext",
+    "LabService",
+    "LabThread",
+    "ServiceInfo",
+    "Tour",
+    "TourRow",
+    "service_class",
+]

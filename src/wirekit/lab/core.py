@@ -57,7 +57,9 @@ class Lab:
         ctx = LabContext(host=self.host, workdir=self.workdir, tls=tls)
         try:
             for name in self.names:
-                svc = service_class(name)(ctx, self.ports.get(name, 0), **self.options.get(name, {}))
+                svc = service_class(name)(
+                    ctx, self.ports.get(name, 0), **self.options.get(name, {})
+                )
                 await svc.start()
                 self.services[name] = svc
         except BaseException:
@@ -155,5 +157,10 @@ class LabThread:
         self.start()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()

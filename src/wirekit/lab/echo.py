@@ -20,8 +20,13 @@ class EchoService(LabService):
         self.servers = {
             "tcp": Server(echo, f"tcp:{host}:{p}", name="echo-tcp", idle_timeout=300),
             "udp": Server(echo_datagram, f"udp:{host}:{p + 1 if p else 0}", name="echo-udp"),
-            "tls": Server(echo, f"tls:{host}:{p + 2 if p else 0}", name="echo-tls", idle_timeout=300,
-                          ssl_context=self.ctx.tls.server_context()),
+            "tls": Server(
+                echo,
+                f"tls:{host}:{p + 2 if p else 0}",
+                name="echo-tls",
+                idle_timeout=300,
+                ssl_context=self.ctx.tls.server_context(),
+            ),
         }
         for server in self.servers.values():
             await server.start()
@@ -60,8 +65,10 @@ class EchoService(LabService):
             u.send(b"datagram")
             if u.recv() != b"datagram":
                 raise AssertionError("echo mismatch")
-        with tour.step("tls echo (verified by test CA)"):
-            with connect(eps["tls"], timeout=5, ssl_context=self.ctx.tls.client_context()) as s:
-                s.send_line(b"secret")
-                if s.recv_line() != b"secret":
-                    raise AssertionError("echo mismatch")
+        with (
+            tour.step("tls echo (verified by test CA)"),
+            connect(eps["tls"], timeout=5, ssl_context=self.ctx.tls.client_context()) as s,
+        ):
+            s.send_line(b"secret")
+            if s.recv_line() != b"secret":
+                raise AssertionError("echo mismatch")

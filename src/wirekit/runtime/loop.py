@@ -33,7 +33,9 @@ def loop_name() -> str:
         import uvloop  # noqa: F401
     except ImportError:
         if choice == "uvloop":
-            raise ConfigError("WIREKIT_LOOP=uvloop but uvloop is not installed: pip install 'wirekit[fast]'") from None
+            raise ConfigError(
+                "WIREKIT_LOOP=uvloop but uvloop is not installed: pip install 'wirekit[fast]'"
+            ) from None
         return "asyncio"
     return "uvloop"
 

@@ -152,8 +152,11 @@ class Server:
         else:
             factory = self._protocol_factory() if self.kind == "protocol" else None
             self._server = await create_server(
-                ep, self._on_stream if factory is None else None, ssl_context=self.ssl_context,
-                backlog=self.backlog, protocol_factory=factory,
+                ep,
+                self._on_stream if factory is None else None,
+                ssl_context=self.ssl_context,
+                backlog=self.backlog,
+                protocol_factory=factory,
             )
             socks = self._server.sockets
             self.address = socks[0].getsockname() if socks else None
@@ -205,9 +208,17 @@ class Server:
             await asyncio.sleep(period)
             cutoff = self._loop.time() - self.idle_timeout
             for proto in list(self._protocols):
-                if proto.last_activity < cutoff and proto.transport is not None and not proto.transport.is_closing():
+                if (
+                    proto.last_activity < cutoff
+                    and proto.transport is not None
+                    and not proto.transport.is_closing()
+                ):
                     self.stats.idle_closed += 1
-                    log.info("%s: closing idle connection from %s", self.name, proto.transport.get_extra_info("peername"))
+                    log.info(
+                        "%s: closing idle connection from %s",
+                        self.name,
+                        proto.transport.get_extra_info("peername"),
+                    )
                     proto.transport.abort()
 
     # Protocol classes
@@ -218,7 +229,7 @@ class Server:
         class Counted(base):  # type: ignore[misc, valid-type]
             def connection_made(self, transport: asyncio.BaseTransport) -> None:
                 if server._over_limit():
-                    transport.abort()
+                    transport.abort()  # type: ignore[attr-defined]
                     self._wk_rejected = True
                     return
                 server.stats.connections += 1
@@ -236,7 +247,11 @@ class Server:
                     super().connection_lost(exc)
                 except Exception:
                     server.stats.errors += 1
-                    log.exception("%s: connection_lost failed for %s", server.name, transport_peer(self._wk_transport))
+                    log.exception(
+                        "%s: connection_lost failed for %s",
+                        server.name,
+                        transport_peer(self._wk_transport),
+                    )
 
         Counted.__name__ = Counted.__qualname__ = base.__name__
         return Counted
@@ -278,7 +293,9 @@ class Server:
         self._udp = transport
         self.address = transport.get_extra_info("sockname")
 
-    async def _run_datagram(self, data: bytes, addr: Any, transport: asyncio.DatagramTransport) -> None:
+    async def _run_datagram(
+        self, data: bytes, addr: Any, transport: asyncio.DatagramTransport
+    ) -> None:
         try:
             reply = await self.handler(data, addr)
         except Exception:
@@ -295,15 +312,20 @@ class Server:
         sock.listen(self.backlog or int(ep.options.get("backlog", 511)))
         self._lsock = sock
         self.address = sock.getsockname()
-        self._pool = concurrent.futures.ThreadPoolExecutor(self.threads, thread_name_prefix=f"wirekit-{self.name}")
-        self._accept_thread = threading.Thread(target=self._accept_loop, name=f"wirekit-{self.name}-accept", daemon=True)
+        self._pool = concurrent.futures.ThreadPoolExecutor(
+            self.threads, thread_name_prefix=f"wirekit-{self.name}"
+        )
+        self._accept_thread = threading.Thread(
+            target=self._accept_loop, name=f"wirekit-{self.name}-accept", daemon=True
+        )
         self._accept_thread.start()
 
     def _accept_loop(self) -> None:
-        assert self._lsock is not None and self._pool is not None
+        lsock, pool = self._lsock, self._pool
+        assert lsock is not None and pool is not None
         while True:
             try:
-                conn, _ = self._lsock.accept()
+                conn, _ = lsock.accept()
             except OSError:
                 return  # listening socket closed by stop()
             with self._lock:
@@ -315,7 +337,7 @@ class Server:
                 self.stats.active += 1
                 self._conns.add(conn)
             try:
-                fut = self._pool.submit(self._run_threaded, conn)
+                fut = pool.submit(self._run_threaded, conn)
             except RuntimeError:  # pool shut down during stop()
                 conn.close()
                 return

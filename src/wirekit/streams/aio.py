@@ -39,7 +39,22 @@ CHUNK = 262144
 class _StreamProtocol(asyncio.BufferedProtocol):
     """Transport callbacks for one AsyncStream."""
 
-    __slots__ = ("_chunk", "_drain", "_paused", "buffer", "bytes_in", "bytes_out", "eof", "exc", "last_activity", "loop", "on_lost", "stream", "transport", "waiter")
+    __slots__ = (
+        "_chunk",
+        "_drain",
+        "_paused",
+        "buffer",
+        "bytes_in",
+        "bytes_out",
+        "eof",
+        "exc",
+        "last_activity",
+        "loop",
+        "on_lost",
+        "stream",
+        "transport",
+        "waiter",
+    )
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
@@ -158,7 +173,9 @@ class AsyncStream:
         try:
             await fut
         except TimeoutError:
-            raise ReadTimeout(f"read from {self.label} timed out", partial=p.buffer.peek()) from None
+            raise ReadTimeout(
+                f"read from {self.label} timed out", partial=p.buffer.peek()
+            ) from None
         finally:
             p.waiter = None
             if handle is not None:
@@ -174,7 +191,9 @@ class AsyncStream:
             raise tls_error(p.exc, self.label) from p.exc
         raise IncompleteReadError(f"{self.label} closed before {what}", partial=p.buffer.peek())
 
-    async def _read_frame(self, take: Callable[[], T | None], timeout: float | None, what: str) -> T:
+    async def _read_frame(
+        self, take: Callable[[], T | None], timeout: float | None, what: str
+    ) -> T:
         if timeout is DEFAULT:
             timeout = self.timeout
         loop = self._p.loop
@@ -220,7 +239,12 @@ class AsyncStream:
         return await self._read_frame(lambda: take(n), timeout, f"{n} bytes")
 
     async def recv_until(
-        self, delim: bytes, *, keep: bool = True, max_size: int | None = None, timeout: float | None = DEFAULT
+        self,
+        delim: bytes,
+        *,
+        keep: bool = True,
+        max_size: int | None = None,
+        timeout: float | None = DEFAULT,
     ) -> bytes:
         """Bytes through ``delim``.
 
@@ -233,9 +257,13 @@ class AsyncStream:
         frame = take(delim, keep=keep, max_size=limit)
         if frame is not None:
             return frame
-        return await self._read_frame(lambda: take(delim, keep=keep, max_size=limit), timeout, repr(delim))
+        return await self._read_frame(
+            lambda: take(delim, keep=keep, max_size=limit), timeout, repr(delim)
+        )
 
-    async def recv_line(self, *, keep: bool = False, max_size: int | None = None, timeout: float | None = DEFAULT) -> bytes:
+    async def recv_line(
+        self, *, keep: bool = False, max_size: int | None = None, timeout: float | None = DEFAULT
+    ) -> bytes:
         """One line (without its ending unless ``keep``).
 
         Raises:
@@ -247,9 +275,13 @@ class AsyncStream:
         line = take(keep=keep, max_size=limit)
         if line is not None:
             return line
-        return await self._read_frame(lambda: take(keep=keep, max_size=limit), timeout, "end of line")
+        return await self._read_frame(
+            lambda: take(keep=keep, max_size=limit), timeout, "end of line"
+        )
 
-    async def lines(self, *, keep: bool = False, timeout: float | None = DEFAULT) -> AsyncIterator[bytes]:
+    async def lines(
+        self, *, keep: bool = False, timeout: float | None = DEFAULT
+    ) -> AsyncIterator[bytes]:
         """Iterate lines until EOF (a last unterminated line is yielded too)."""
         while True:
             try:
@@ -260,7 +292,11 @@ class AsyncStream:
                 return
 
     async def expect(
-        self, pattern: bytes | str | re.Pattern[bytes], *, max_size: int | None = None, timeout: float | None = DEFAULT
+        self,
+        pattern: bytes | str | re.Pattern[bytes],
+        *,
+        max_size: int | None = None,
+        timeout: float | None = DEFAULT,
     ) -> re.Match[bytes]:
         """Read until ``pattern`` matches; consume through the match and return it.
 
@@ -274,7 +310,9 @@ class AsyncStream:
         m = take(regex, max_size=limit)
         if m is not None:
             return m
-        return await self._read_frame(lambda: take(regex, max_size=limit), timeout, f"/{regex.pattern!r}/")
+        return await self._read_frame(
+            lambda: take(regex, max_size=limit), timeout, f"/{regex.pattern!r}/"
+        )
 
     def buffered(self) -> int:
         """Bytes received and not yet consumed."""
@@ -282,7 +320,9 @@ class AsyncStream:
 
     # -- sending ----------------------------------------------------------------------------
 
-    async def send_all(self, data: bytes | bytearray | memoryview, *, timeout: float | None = DEFAULT) -> None:
+    async def send_all(
+        self, data: bytes | bytearray | memoryview, *, timeout: float | None = DEFAULT
+    ) -> None:
         """Queue every byte; wait while the transport is over its high-water mark.
 
         Raises:
@@ -318,7 +358,9 @@ class AsyncStream:
         if p.exc is not None:
             raise BrokenStreamError(f"connection to {self.label} broke: {p.exc}") from p.exc
 
-    async def send_line(self, line: bytes | str, *, newline: bytes = b"\n", timeout: float | None = DEFAULT) -> None:
+    async def send_line(
+        self, line: bytes | str, *, newline: bytes = b"\n", timeout: float | None = DEFAULT
+    ) -> None:
         """Send ``line`` plus ``newline`` (str is UTF-8 encoded)."""
         data = line.encode() if isinstance(line, str) else line
         await self.send_all(data + newline, timeout=timeout)
@@ -343,7 +385,9 @@ class AsyncStream:
         """
         self._check_open()
         if not self.transport.can_write_eof():
-            raise RemoteProtocolError("this transport (TLS) cannot half-close; close the stream instead")
+            raise RemoteProtocolError(
+                "this transport (TLS) cannot half-close; close the stream instead"
+            )
         self.transport.write_eof()
 
     async def start_tls(
@@ -362,11 +406,17 @@ class AsyncStream:
         self._check_open()
         p = self._p
         if p.buffer:
-            raise RemoteProtocolError("peer sent plaintext after STARTTLS (possible command injection)")
+            raise RemoteProtocolError(
+                "peer sent plaintext after STARTTLS (possible command injection)"
+            )
         tmo = self.timeout if timeout is DEFAULT else timeout
         try:
             transport = await p.loop.start_tls(
-                self.transport, p, ssl_context, server_side=server_side, server_hostname=server_hostname,
+                self.transport,
+                p,
+                ssl_context,
+                server_side=server_side,
+                server_hostname=server_hostname,
                 ssl_handshake_timeout=tmo,
             )
         except (ssl.SSLError, ssl.CertificateError) as exc:
@@ -377,8 +427,8 @@ class AsyncStream:
             raise BrokenStreamError(f"TLS handshake with {self.label} broke: {exc}") from exc
         if transport is None:  # pragma: no cover - only when the peer closed during handshake
             raise BrokenStreamError(f"{self.label} closed during the TLS handshake")
-        self.transport = transport  # type: ignore[assignment]
-        p.transport = transport  # type: ignore[assignment]
+        self.transport = transport
+        p.transport = transport
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -452,14 +502,22 @@ async def aconnect(
                 _, proto = await loop.create_unix_connection(factory, ep.path)
             else:
                 _, proto = await loop.create_connection(
-                    factory, ep.host, ep.port, ssl=ctx, server_hostname=server_hostname(ep) if ctx else None
+                    factory,
+                    ep.host,
+                    ep.port,
+                    ssl=ctx,
+                    server_hostname=server_hostname(ep) if ctx else None,
                 )
     except TimeoutError:
-        raise ConnectTimeout(f"connecting to {ep} timed out after {timeout}s", address=ep.address) from None
+        raise ConnectTimeout(
+            f"connecting to {ep} timed out after {timeout}s", address=ep.address
+        ) from None
     except (ssl.SSLError, ssl.CertificateError) as exc:
         raise tls_error(exc, ep) from exc
     except OSError as exc:
-        raise ConnectError(f"cannot connect to {ep}: {exc.strerror or exc}", address=ep.address) from exc
+        raise ConnectError(
+            f"cannot connect to {ep}: {exc.strerror or exc}", address=ep.address
+        ) from exc
     sock = proto.transport.get_extra_info("socket") if proto.transport else None
     if sock is not None and ep.kind != "unix" and ep.flag("nodelay", True):
         try:
@@ -472,7 +530,9 @@ async def aconnect(
 class AsyncListener:
     """A listening socket on asyncio; ``await accept()`` returns an :class:`AsyncStream`."""
 
-    def __init__(self, endpoint: Endpoint, server: asyncio.Server, queue: asyncio.Queue[AsyncStream]) -> None:
+    def __init__(
+        self, endpoint: Endpoint, server: asyncio.Server, queue: asyncio.Queue[AsyncStream]
+    ) -> None:
         self.endpoint = endpoint
         self._server = server
         self._queue = queue
@@ -541,6 +601,7 @@ async def create_server(
                         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                     except OSError:
                         pass
+                assert on_stream is not None
                 on_stream(self)
 
         def factory() -> asyncio.BaseProtocol:
@@ -551,7 +612,9 @@ async def create_server(
     sock.setblocking(False)
     depth = backlog or int(endpoint.options.get("backlog", 511))
     if endpoint.kind == "unix":
-        return await loop.create_unix_server(protocol_factory, sock=sock, ssl=ssl_context, backlog=depth)
+        return await loop.create_unix_server(
+            protocol_factory, sock=sock, ssl=ssl_context, backlog=depth
+        )
     return await loop.create_server(protocol_factory, sock=sock, ssl=ssl_context, backlog=depth)
 
 
@@ -594,7 +657,12 @@ class _DatagramProtocol(asyncio.DatagramProtocol):
 class AsyncDatagramSocket:
     """A UDP socket on asyncio: ``sendto``/``await recvfrom``; the twin of :class:`DatagramSocket`."""
 
-    def __init__(self, transport: asyncio.DatagramTransport, queue: asyncio.Queue[tuple[bytes, Any] | BaseException], timeout: float | None) -> None:
+    def __init__(
+        self,
+        transport: asyncio.DatagramTransport,
+        queue: asyncio.Queue[tuple[bytes, Any] | BaseException],
+        timeout: float | None,
+    ) -> None:
         self.transport = transport
         self._queue = queue
         self.timeout = timeout
@@ -662,7 +730,9 @@ async def aopen_udp(
     else:
         kwargs["local_addr"] = ("0.0.0.0", 0)
     try:
-        transport, _ = await loop.create_datagram_endpoint(lambda: _DatagramProtocol(queue), **kwargs)
+        transport, _ = await loop.create_datagram_endpoint(
+            lambda: _DatagramProtocol(queue), **kwargs
+        )
     except OSError as exc:
         raise ConnectError(f"cannot open udp socket: {exc}", address=(remote or local)) from exc
     return AsyncDatagramSocket(transport, queue, timeout)

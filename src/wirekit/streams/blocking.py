@@ -106,7 +106,9 @@ class Stream:
         try:
             data = self.sock.recv(RECV_SIZE)
         except (TimeoutError, BlockingIOError):
-            raise ReadTimeout(f"read from {self.label} timed out", partial=self._buf.peek()) from None
+            raise ReadTimeout(
+                f"read from {self.label} timed out", partial=self._buf.peek()
+            ) from None
         except ssl.SSLError as exc:
             raise tls_error(exc, self.label) from exc
         except OSError as exc:
@@ -130,7 +132,9 @@ class Stream:
         deadline = self._deadline(timeout)
         while True:
             if self._eof:
-                raise IncompleteReadError(f"{self.label} closed before {what}", partial=self._buf.peek())
+                raise IncompleteReadError(
+                    f"{self.label} closed before {what}", partial=self._buf.peek()
+                )
             if not self._fill(deadline):
                 continue
             frame = take()
@@ -163,7 +167,12 @@ class Stream:
         return self._read_frame(lambda: self._buf.take_exactly(n), timeout, f"{n} bytes")
 
     def recv_until(
-        self, delim: bytes, *, keep: bool = True, max_size: int | None = None, timeout: float | None = DEFAULT
+        self,
+        delim: bytes,
+        *,
+        keep: bool = True,
+        max_size: int | None = None,
+        timeout: float | None = DEFAULT,
     ) -> bytes:
         """Bytes through ``delim`` (included when ``keep``).
 
@@ -175,9 +184,13 @@ class Stream:
         frame = self._buf.take_until(delim, keep=keep, max_size=limit)
         if frame is not None:
             return frame
-        return self._read_frame(lambda: self._buf.take_until(delim, keep=keep, max_size=limit), timeout, repr(delim))
+        return self._read_frame(
+            lambda: self._buf.take_until(delim, keep=keep, max_size=limit), timeout, repr(delim)
+        )
 
-    def recv_line(self, *, keep: bool = False, max_size: int | None = None, timeout: float | None = DEFAULT) -> bytes:
+    def recv_line(
+        self, *, keep: bool = False, max_size: int | None = None, timeout: float | None = DEFAULT
+    ) -> bytes:
         """One line; without ``keep`` the ``\\n`` (and a ``\\r`` before it) is removed.
 
         Raises:
@@ -188,7 +201,9 @@ class Stream:
         line = self._buf.take_line(keep=keep, max_size=limit)
         if line is not None:
             return line
-        return self._read_frame(lambda: self._buf.take_line(keep=keep, max_size=limit), timeout, "end of line")
+        return self._read_frame(
+            lambda: self._buf.take_line(keep=keep, max_size=limit), timeout, "end of line"
+        )
 
     def lines(self, *, keep: bool = False, timeout: float | None = DEFAULT) -> Iterator[bytes]:
         """Iterate lines until EOF (a last unterminated line is yielded too)."""
@@ -201,7 +216,11 @@ class Stream:
                 return
 
     def expect(
-        self, pattern: bytes | str | re.Pattern[bytes], *, max_size: int | None = None, timeout: float | None = DEFAULT
+        self,
+        pattern: bytes | str | re.Pattern[bytes],
+        *,
+        max_size: int | None = None,
+        timeout: float | None = DEFAULT,
     ) -> re.Match[bytes]:
         """Read until ``pattern`` matches; consume through the match and return it.
 
@@ -214,11 +233,15 @@ class Stream:
         m = self._buf.take_match(regex, max_size=limit)
         if m is not None:
             return m
-        return self._read_frame(lambda: self._buf.take_match(regex, max_size=limit), timeout, f"/{regex.pattern!r}/")
+        return self._read_frame(
+            lambda: self._buf.take_match(regex, max_size=limit), timeout, f"/{regex.pattern!r}/"
+        )
 
     # -- sending ----------------------------------------------------------------------------
 
-    def send_all(self, data: bytes | bytearray | memoryview, *, timeout: float | None = DEFAULT) -> None:
+    def send_all(
+        self, data: bytes | bytearray | memoryview, *, timeout: float | None = DEFAULT
+    ) -> None:
         """Send every byte.
 
         Raises:
@@ -239,12 +262,21 @@ class Stream:
         except OSError as exc:
             raise BrokenStreamError(f"connection to {self.label} broke: {exc}") from exc
 
-    def send_line(self, line: bytes | str, *, newline: bytes = b"\n", timeout: float | None = DEFAULT) -> None:
+    def send_line(
+        self, line: bytes | str, *, newline: bytes = b"\n", timeout: float | None = DEFAULT
+    ) -> None:
         """Send ``line`` plus ``newline`` (str is UTF-8 encoded)."""
         data = line.encode() if isinstance(line, str) else line
         self.send_all(data + newline, timeout=timeout)
 
-    def sendfile(self, file: IO[bytes], offset: int = 0, count: int | None = None, *, timeout: float | None = DEFAULT) -> int:
+    def sendfile(
+        self,
+        file: IO[bytes],
+        offset: int = 0,
+        count: int | None = None,
+        *,
+        timeout: float | None = DEFAULT,
+    ) -> int:
         """Send a file's bytes (``os.sendfile`` zero-copy on plain sockets). Returns bytes sent.
 
         Raises:
@@ -284,10 +316,14 @@ class Stream:
         """
         self._check_open()
         if self._buf:
-            raise RemoteProtocolError("peer sent plaintext after STARTTLS (possible command injection)")
+            raise RemoteProtocolError(
+                "peer sent plaintext after STARTTLS (possible command injection)"
+            )
         self._settimeout(self.timeout if timeout is DEFAULT else timeout)
         try:
-            self.sock = ssl_context.wrap_socket(self.sock, server_side=server_side, server_hostname=server_hostname)
+            self.sock = ssl_context.wrap_socket(
+                self.sock, server_side=server_side, server_hostname=server_hostname
+            )
         except (ssl.SSLError, ssl.CertificateError) as exc:
             raise tls_error(exc, self.label) from exc
         except TimeoutError:
@@ -362,9 +398,13 @@ def connect(
             if ep.flag("nodelay", True):
                 _set_nodelay(sock)
     except TimeoutError:
-        raise ConnectTimeout(f"connecting to {ep} timed out after {timeout}s", address=ep.address) from None
+        raise ConnectTimeout(
+            f"connecting to {ep} timed out after {timeout}s", address=ep.address
+        ) from None
     except OSError as exc:
-        raise ConnectError(f"cannot connect to {ep}: {exc.strerror or exc}", address=ep.address) from exc
+        raise ConnectError(
+            f"cannot connect to {ep}: {exc.strerror or exc}", address=ep.address
+        ) from exc
     stream = Stream(sock, timeout=timeout, trace=trace, max_line=max_line, label=str(ep))
     if stream.trace is not None:
         stream.trace.event("connected")
@@ -381,7 +421,13 @@ def connect(
 class Listener:
     """A listening socket; ``accept()`` returns a :class:`Stream`."""
 
-    def __init__(self, sock: socket.socket, endpoint: Endpoint, ssl_context: ssl.SSLContext | None, trace: bool | Trace | None) -> None:
+    def __init__(
+        self,
+        sock: socket.socket,
+        endpoint: Endpoint,
+        ssl_context: ssl.SSLContext | None,
+        trace: bool | Trace | None,
+    ) -> None:
         self.sock = sock
         self.endpoint = endpoint
         self.ssl_context = ssl_context
@@ -495,7 +541,13 @@ def listen(
 class DatagramSocket:
     """A UDP socket: ``sendto``/``recvfrom``, or ``send``/``recv`` when opened towards a peer."""
 
-    def __init__(self, sock: socket.socket, *, timeout: float | None = None, trace: bool | Trace | None = None) -> None:
+    def __init__(
+        self,
+        sock: socket.socket,
+        *,
+        timeout: float | None = None,
+        trace: bool | Trace | None = None,
+    ) -> None:
         self.sock = sock
         self.timeout = timeout
         self.address: Any = sock.getsockname()
@@ -523,7 +575,9 @@ class DatagramSocket:
         except OSError as exc:
             raise BrokenStreamError(f"send failed: {exc}") from exc
 
-    def recvfrom(self, max_bytes: int = 65535, *, timeout: float | None = DEFAULT) -> tuple[bytes, Any]:
+    def recvfrom(
+        self, max_bytes: int = 65535, *, timeout: float | None = DEFAULT
+    ) -> tuple[bytes, Any]:
         """One datagram and its sender.
 
         Raises:

@@ -58,7 +58,9 @@ class ReceiveBuffer:
             return None
         return self.take(n)
 
-    def take_until(self, delim: bytes, *, keep: bool = True, max_size: int | None = None) -> bytes | None:
+    def take_until(
+        self, delim: bytes, *, keep: bool = True, max_size: int | None = None
+    ) -> bytes | None:
         """Consume through the first ``delim``; return the frame (with ``delim`` if ``keep``).
 
         Raises:
@@ -74,7 +76,9 @@ class ReceiveBuffer:
             return None
         end = idx + len(delim)
         if max_size is not None and idx > max_size:
-            raise LineTooLong(f"frame of {idx} bytes exceeds the limit of {max_size}", limit=max_size)
+            raise LineTooLong(
+                f"frame of {idx} bytes exceeds the limit of {max_size}", limit=max_size
+            )
         out = bytes(data[: end if keep else idx])
         del data[:end]
         self._scan = 0
@@ -91,7 +95,9 @@ class ReceiveBuffer:
             return line
         return line[:-2] if line.endswith(b"\r\n") else line[:-1]
 
-    def take_match(self, pattern: re.Pattern[bytes], *, max_size: int | None = None) -> re.Match[bytes] | None:
+    def take_match(
+        self, pattern: re.Pattern[bytes], *, max_size: int | None = None
+    ) -> re.Match[bytes] | None:
         """Search ``pattern`` in the buffer; consume through the end of the first match.
 
         Raises:
@@ -100,7 +106,9 @@ class ReceiveBuffer:
         m = pattern.search(self._data)
         if m is None:
             if max_size is not None and len(self._data) > max_size:
-                raise LineTooLong(f"no match for {pattern.pattern!r} within {max_size} bytes", limit=max_size)
+                raise LineTooLong(
+                    f"no match for {pattern.pattern!r} within {max_size} bytes", limit=max_size
+                )
             return None
         # Re-run on an immutable copy so the match object stays valid after we consume.
         end = m.end()

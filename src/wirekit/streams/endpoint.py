@@ -34,7 +34,9 @@ OPTIONS: dict[str, dict[str, str]] = {
 
 
 def _bad(text: str, why: str) -> ConfigError:
-    return ConfigError(f"bad endpoint {text!r}: {why}. Accepted forms: " + ", ".join(ACCEPTED_FORMS))
+    return ConfigError(
+        f"bad endpoint {text!r}: {why}. Accepted forms: " + ", ".join(ACCEPTED_FORMS)
+    )
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,9 @@ def parse_endpoint(text: str | Endpoint, *, default_kind: str | None = None) -> 
         for key, value in pairs:
             if key not in OPTIONS[kind]:
                 known = ", ".join(f"{k} ({h})" for k, h in OPTIONS[kind].items())
-                raise ConfigError(f"bad endpoint {text!r}: unknown option {key!r} for {kind}; known: {known}")
+                raise ConfigError(
+                    f"bad endpoint {text!r}: unknown option {key!r} for {kind}; known: {known}"
+                )
             options[key] = value
     if kind == "unix":
         if not rest:

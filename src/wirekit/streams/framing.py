@@ -53,7 +53,9 @@ class LineFramer(DelimiterFramer):
 
     __slots__ = ("newline",)
 
-    def __init__(self, *, max_size: int = 65536, keep: bool = False, newline: bytes = b"\n") -> None:
+    def __init__(
+        self, *, max_size: int = 65536, keep: bool = False, newline: bytes = b"\n"
+    ) -> None:
         super().__init__(b"\n", max_size=max_size, keep=keep)
         self.newline = newline
 
@@ -93,7 +95,9 @@ class LengthPrefixFramer:
         while len(buf) >= size:
             (length,) = buf.unpack_from(self._struct)
             if length > self.max_size:
-                raise LineTooLong(f"frame length {length} exceeds {self.max_size}", limit=self.max_size)
+                raise LineTooLong(
+                    f"frame length {length} exceeds {self.max_size}", limit=self.max_size
+                )
             if len(buf) < size + length:
                 break
             frames.append(buf.take(size + length)[size:])
@@ -119,26 +123,32 @@ class NetstringFramer:
         """
         buf = self.buffer
         buf.feed(data)
-        frames = []
+        frames: list[bytes] = []
         digits = len(str(self.max_size)) + 1
         while True:
             head = buf.peek()[: digits + 1]
             colon = head.find(b":")
             if colon < 0:
                 if len(head) > digits:
-                    raise DecodeError("netstring length too long or missing ':'", offset=0, layer="netstring")
+                    raise DecodeError(
+                        "netstring length too long or missing ':'", offset=0, layer="netstring"
+                    )
                 return frames
             if colon == 0 or not head[:colon].isdigit():
                 raise DecodeError("netstring length is not a number", offset=0, layer="netstring")
             length = int(head[:colon])
             if length > self.max_size:
-                raise LineTooLong(f"netstring length {length} exceeds {self.max_size}", limit=self.max_size)
+                raise LineTooLong(
+                    f"netstring length {length} exceeds {self.max_size}", limit=self.max_size
+                )
             total = colon + 1 + length + 1
             if len(buf) < total:
                 return frames
             frame = buf.take(total)
             if frame[-1:] != b",":
-                raise DecodeError("netstring missing trailing ','", offset=total - 1, layer="netstring")
+                raise DecodeError(
+                    "netstring missing trailing ','", offset=total - 1, layer="netstring"
+                )
             frames.append(frame[colon + 1 : -1])
 
     def encode(self, payload: bytes) -> bytes:
@@ -160,7 +170,7 @@ class RegexFramer:
         LineTooLong: no match within ``max_size`` bytes.
         """
         self.buffer.feed(data)
-        frames = []
+        frames: list[bytes] = []
         while (m := self.buffer.take_match(self.pattern, max_size=self.max_size)) is not None:
             frames.append(m.string[: m.end()])
         return frames

@@ -40,7 +40,9 @@ def server_context(endpoint: Endpoint) -> ssl.SSLContext:
     """
     cert = endpoint.options.get("cert")
     if not cert:
-        raise ConfigError(f"TLS server endpoint {endpoint} needs ?cert=FILE&key=FILE (or ssl_context=)")
+        raise ConfigError(
+            f"TLS server endpoint {endpoint} needs ?cert=FILE&key=FILE (or ssl_context=)"
+        )
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     try:
         ctx.load_cert_chain(cert, endpoint.options.get("key"))

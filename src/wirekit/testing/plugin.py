@@ -54,7 +54,9 @@ def _service_fixture(service: str) -> Callable[[], Iterator[LabService]]:
         finally:
             lab.stop()
 
-    fixture.__doc__ = f"A running lab '{service}' service (module scope); ``.info`` has its endpoints."
+    fixture.__doc__ = (
+        f"A running lab '{service}' service (module scope); ``.info`` has its endpoints."
+    )
     return fixture
 
 

@@ -1,0 +1,5 @@
+"""``python -m wirekit``: the CLI."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,5 @@
+"""``python -m wirekit.cli``."""
+
+from . import main
+
+main()
