@@ -1,0 +1,357 @@
+"""Record framing for the columnar decoder: find every frame of a pcap or pcapng buffer in batches.
+
+Rules of this module:
+
+1. The only per-record Python work is following the chain of record lengths (a record's
+   start depends on every length before it). Everything else (timestamps, lengths, link
+   types, interface ids) is gathered afterwards with one vectorised read per batch.
+2. A record that runs past the end of the buffer ends the scan: every whole record is
+   returned and :attr:`Scan.truncated` says where the cut was. Nothing here raises for bad
+   record contents; only an unreadable file header is a :class:`DecodeError`.
+3. pcapng interfaces are global across sections: interface ``i`` of section ``s`` gets the
+   id ``first_iface_of_section[s] + i`` (the same numbering as tshark's ``frame.interface_id``).
+"""
+
+from __future__ import annotations
+
+import struct
+from array import array
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..errors import DecodeError
+
+MAGIC_US = 0xA1B2C3D4
+MAGIC_NS = 0xA1B23C4D
+SHB = 0x0A0D0D0A
+BYTE_ORDER_MAGIC = 0x1A2B3C4D
+IDB, OPB, SPB, EPB = 1, 2, 3, 6
+IF_TSRESOL, IF_TSOFFSET = 9, 14
+#: a record longer than this is corruption, not a packet (libpcap's own limit is 256 KiB)
+MAX_RECORD = 1 << 26
+
+U8 = np.uint8
+
+
+@dataclass
+class Frames:
+    """One batch of frames: where each frame's bytes start in the buffer, and its metadata."""
+
+    pos: np.ndarray  #: int64 offset of the frame's first byte in the buffer
+    caplen: np.ndarray  #: int64 bytes captured
+    length: np.ndarray  #: int64 bytes on the wire
+    ts_ns: np.ndarray  #: int64 ns since the epoch
+    ts_valid: np.ndarray | None  #: bool, or None when every frame has a timestamp
+    linktype: np.ndarray  #: int64 link-layer header type
+    interface: np.ndarray  #: int64 pcapng interface id (0 for classic pcap)
+
+
+@dataclass
+class Scan:
+    """State of one scan, read by the caller after the batches are exhausted."""
+
+    fmt: str = ""
+    truncated_at: int | None = None  #: offset of a record cut short by the end of the file
+    corrupt_at: int | None = None  #: offset of a record header that cannot be right
+    frames: int = 0
+    interfaces: list[tuple[int, int, int]] = field(
+        default_factory=list
+    )  #: (linktype, tsresol, tsoffset)
+
+
+def gather(buf: np.ndarray, pos: np.ndarray, width: int) -> np.ndarray:
+    """``width`` bytes from ``buf`` at every offset in ``pos``, as an (n, width) uint8 array.
+
+    Bytes past the end of ``buf`` read as zero. One vectorised copy of fixed-size items over
+    an overlapping (stride 1) view of the buffer: much cheaper than one gather per field.
+    """
+    n = len(pos)
+    size = buf.shape[0]
+    if n == 0:
+        return np.zeros((0, width), U8)
+    if size >= width:
+        view = np.ndarray((size - width + 1,), dtype=f"V{width}", buffer=buf, strides=(1,))
+        ok = pos <= size - width
+        if bool(ok.all()):
+            return view[pos].view(U8).reshape(n, width)
+        out = np.zeros(n, dtype=f"V{width}")
+        out[ok] = view[pos[ok]]
+        block = out.view(U8).reshape(n, width)
+    else:
+        ok = np.zeros(n, bool)
+        block = np.zeros((n, width), U8)
+    for i in np.flatnonzero(~ok).tolist():
+        p = int(pos[i])
+        tail = buf[p : p + width]
+        block[i, : tail.shape[0]] = tail
+    return block
+
+
+def _arr(a: array[int]) -> np.ndarray:
+    return np.frombuffer(a, dtype=np.int64) if len(a) else np.zeros(0, np.int64)
+
+
+def detect(buf: np.ndarray) -> str:
+    """``"pcap"`` or ``"pcapng"`` from the first bytes of ``buf``.
+
+    Raises:
+        DecodeError: neither format.
+    """
+    if buf.shape[0] < 4:
+        raise DecodeError(
+            "file too short to be a capture", offset=0, layer="capture", truncated=True
+        )
+    head = bytes(buf[:4])
+    le, be = struct.unpack("<I", head)[0], struct.unpack(">I", head)[0]
+    if le == SHB:
+        return "pcapng"
+    if le in (MAGIC_US, MAGIC_NS) or be in (MAGIC_US, MAGIC_NS):
+        return "pcap"
+    raise DecodeError(f"not a pcap or pcapng file (magic {head.hex()})", offset=0, layer="capture")
+
+
+def scan(buf: np.ndarray, batch: int, state: Scan) -> Iterator[Frames]:
+    """Yield the frames of a pcap or pcapng buffer, ``batch`` at a time.
+
+    Raises:
+        DecodeError: not a capture file, or its file header is cut short.
+    """
+    state.fmt = detect(buf)
+    if state.fmt == "pcap":
+        yield from _scan_pcap(buf, batch, state)
+    else:
+        yield from _scan_pcapng(buf, batch, state)
+
+
+# -- classic pcap ------------------------------------------------------------------------------
+
+
+def _scan_pcap(buf: np.ndarray, batch: int, state: Scan) -> Iterator[Frames]:
+    size = buf.shape[0]
+    if size < 24:
+        raise DecodeError(
+            "file too short for a pcap header", offset=0, layer="pcap", truncated=True
+        )
+    head = bytes(buf[:24])
+    bo = "<" if struct.unpack("<I", head[:4])[0] in (MAGIC_US, MAGIC_NS) else ">"
+    magic, _, _, _, _, _snaplen, network = struct.unpack(bo + "IHHiIII", head)
+    mult = 1 if magic == MAGIC_NS else 1000
+    linktype = network & 0x0FFFFFFF  # the top bits may carry the FCS length (pcap spec §4)
+    state.interfaces = [(linktype, 9 if mult == 1 else 6, 0)]
+    mv = memoryview(buf)
+    cap_of = struct.Struct(bo + "I").unpack_from
+    hdr = np.dtype(
+        [("sec", bo + "u4"), ("frac", bo + "u4"), ("cap", bo + "u4"), ("orig", bo + "u4")]
+    )
+    pos = 24
+    while True:
+        starts: array[int] = array("q")
+        add = starts.append
+        for _ in range(batch):
+            if pos + 16 > size:
+                break
+            cap = cap_of(mv, pos + 8)[0]
+            nxt = pos + 16 + cap
+            if cap > MAX_RECORD:
+                state.corrupt_at = pos
+                break
+            if nxt > size:
+                break
+            add(pos)
+            pos = nxt
+        if len(starts):
+            rec = _arr(starts)
+            h = gather(buf, rec, 16).reshape(-1).view(hdr)
+            n = rec.shape[0]
+            state.frames += n
+            yield Frames(
+                pos=rec + 16,
+                caplen=h["cap"].astype(np.int64),
+                length=h["orig"].astype(np.int64),
+                ts_ns=h["sec"].astype(np.int64) * 1_000_000_000 + h["frac"].astype(np.int64) * mult,
+                ts_valid=None,
+                linktype=np.full(n, linktype, np.int64),
+                interface=np.zeros(n, np.int64),
+            )
+        if len(starts) < batch:
+            break
+    if state.corrupt_at is None and pos < size:
+        state.truncated_at = pos
+
+
+# -- pcapng ------------------------------------------------------------------------------------
+
+
+def _idb(body: memoryview, bo: str) -> tuple[int, int, int]:
+    """(linktype, tsresol, tsoffset) of an Interface Description Block body."""
+    linktype = struct.unpack_from(bo + "H", body, 0)[0] if len(body) >= 2 else 0
+    tsresol, tsoffset = 6, 0
+    p = 8
+    while p + 4 <= len(body):
+        code, olen = struct.unpack_from(bo + "HH", body, p)
+        if code == 0:
+            break
+        val = bytes(body[p + 4 : p + 4 + olen])
+        if code == IF_TSRESOL and olen >= 1:
+            tsresol = val[0]
+        elif code == IF_TSOFFSET and olen >= 8:
+            tsoffset = struct.unpack(bo + "q", val[:8])[0]
+        p += 4 + olen + (-olen % 4)
+    return linktype, tsresol, tsoffset
+
+
+def _ts_to_ns(ts: np.ndarray, iface: np.ndarray, ifaces: list[tuple[int, int, int]]) -> np.ndarray:
+    """Raw pcapng timestamps (uint64 in interface units) to int64 ns, per interface."""
+    out = np.zeros(ts.shape[0], np.int64)
+    for i in np.unique(iface).tolist():
+        m = iface == i
+        _, r, off = ifaces[i] if 0 <= i < len(ifaces) else (0, 6, 0)
+        t = ts[m]
+        if r & 0x80:
+            k = r & 0x7F
+            whole = (t >> np.uint64(k)).astype(np.int64) * 1_000_000_000
+            part = ((t & np.uint64((1 << k) - 1)).astype(np.float64) * 1e9 / float(1 << k)).astype(
+                np.int64
+            )
+            ns = whole + part
+        elif r <= 9:
+            ns = t.astype(np.int64) * int(10 ** (9 - r))
+        else:
+            ns = (t // np.uint64(10 ** (r - 9))).astype(np.int64)
+        out[m] = ns + off * 1_000_000_000
+    return out
+
+
+def _scan_pcapng(buf: np.ndarray, batch: int, state: Scan) -> Iterator[Frames]:
+    size = buf.shape[0]
+    mv = memoryview(buf)
+    pos = 0
+    bo = "<"
+    two = struct.Struct("<II").unpack_from
+    section_base = 0  # global id of interface 0 of the current section
+    ifaces = state.interfaces
+    epb_dt = {
+        o: np.dtype(
+            [
+                ("type", o + "u4"),
+                ("len", o + "u4"),
+                ("if", o + "u4"),
+                ("hi", o + "u4"),
+                ("lo", o + "u4"),
+                ("cap", o + "u4"),
+                ("orig", o + "u4"),
+            ]
+        )
+        for o in "<>"
+    }
+    while True:
+        # Each entry: block offset; kind and section info go to parallel arrays.
+        blocks: array[int] = array("q")
+        kinds: array[int] = array("b")  # 0 EPB/OPB little, 1 EPB/OPB big, 2 SPB little, 3 SPB big
+        bases: array[int] = array("q")
+        add, addk, addb = blocks.append, kinds.append, bases.append
+        big = 0
+        count = 0
+        while count < batch:
+            if pos + 12 > size:
+                break
+            btype, blen = two(mv, pos)
+            if btype == SHB:
+                bom = bytes(mv[pos + 8 : pos + 12])
+                if len(bom) < 4:
+                    break
+                bo = "<" if struct.unpack("<I", bom)[0] == BYTE_ORDER_MAGIC else ">"
+                big = 1 if bo == ">" else 0
+                two = struct.Struct(bo + "II").unpack_from
+                blen = struct.unpack_from(bo + "I", mv, pos + 4)[0]
+                section_base = len(ifaces)
+            if blen < 12 or blen % 4 or blen > MAX_RECORD:
+                state.corrupt_at = pos
+                break
+            if pos + blen > size:
+                break
+            if btype in (EPB, OPB):
+                add(pos)
+                addk(big)
+                addb(section_base)
+                count += 1
+            elif btype == SPB:
+                add(pos)
+                addk(2 + big)
+                addb(section_base)
+                count += 1
+            elif btype == IDB:
+                ifaces.append(_idb(mv[pos + 8 : pos + blen - 4], bo))
+            pos += blen
+        if len(blocks):
+            yield _pcapng_frames(
+                buf, _arr(blocks), np.frombuffer(kinds, np.int8), _arr(bases), epb_dt, ifaces
+            )
+            state.frames += len(blocks)
+        if count < batch:
+            break
+    if state.corrupt_at is None and pos < size:
+        state.truncated_at = pos
+
+
+def _pcapng_frames(
+    buf: np.ndarray,
+    blocks: np.ndarray,
+    kinds: np.ndarray,
+    bases: np.ndarray,
+    dts: dict[str, Any],
+    ifaces: list[tuple[int, int, int]],
+) -> Frames:
+    n = blocks.shape[0]
+    raw = gather(buf, blocks, 28)
+    pos = np.zeros(n, np.int64)
+    caplen = np.zeros(n, np.int64)
+    length = np.zeros(n, np.int64)
+    ts = np.zeros(n, np.uint64)
+    iface = np.zeros(n, np.int64)
+    has_ts = np.ones(n, bool)
+    blen = np.zeros(n, np.int64)
+    btype = np.zeros(n, np.int64)
+    for k, o in ((0, "<"), (1, ">"), (2, "<"), (3, ">")):
+        m = kinds == k
+        if not m.any():
+            continue
+        h = np.ascontiguousarray(raw[m]).reshape(-1).view(dts[o])
+        blen[m] = h["len"]
+        btype[m] = h["type"]
+        if k < 2:
+            pos[m] = blocks[m] + 28
+            caplen[m] = h["cap"]
+            length[m] = h["orig"]
+            ts[m] = (h["hi"].astype(np.uint64) << np.uint64(32)) | h["lo"].astype(np.uint64)
+            iface[m] = h["if"]
+        else:
+            # SPB: no interface id (always 0), no timestamp; captured bytes fill the block.
+            pos[m] = blocks[m] + 12
+            length[m] = h["if"]  # the field after the block length is the original length
+            caplen[m] = np.minimum(h["if"].astype(np.int64), blen[m] - 16)
+            has_ts[m] = False
+    # OPB (obsolete) carries a 16-bit interface id and 16-bit drop count in the 32-bit field.
+    opb = btype == OPB
+    if opb.any():
+        iface[opb & (kinds == 0)] &= 0xFFFF
+        iface[opb & (kinds == 1)] >>= 16
+    # A captured length that overruns its block is corruption: clip it to the block.
+    caplen = np.clip(caplen, 0, np.maximum(blen - (pos - blocks) - 4, 0))
+    iface = iface + bases
+    lt_table = np.array([lt for lt, _, _ in ifaces] or [0], np.int64)
+    known = iface < len(ifaces)
+    linktype = np.where(known, lt_table[np.minimum(iface, len(lt_table) - 1)], -1)
+    ts_ns = _ts_to_ns(ts, iface, ifaces)
+    return Frames(
+        pos=pos,
+        caplen=caplen,
+        length=length,
+        ts_ns=ts_ns,
+        ts_valid=None if bool(has_ts.all()) else has_ts,
+        linktype=linktype,
+        interface=iface,
+    )
