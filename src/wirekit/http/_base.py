@@ -227,7 +227,7 @@ class BaseClient:
             import urllib.request
 
             env = urllib.request.getproxies_environment()
-            if urllib.request.proxy_bypass_environment(url.host, env):
+            if urllib.request.proxy_bypass_environment(url.host, env):  # type: ignore[attr-defined]
                 return None
             return env.get(url.scheme) or env.get("all")
         return None

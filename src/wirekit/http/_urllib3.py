@@ -133,6 +133,15 @@ class _Stream:
         r.release_conn()
 
 
+class _UnverifiedPool(urllib3.HTTPSConnectionPool):
+    """A pool for ``verify=False``: the user chose it explicitly, so no warning per request."""
+
+    def _validate_conn(self, conn: Any) -> None:
+        urllib3.HTTPConnectionPool._validate_conn(self, conn)
+        if conn.is_closed:
+            conn.connect()
+
+
 def _tls_key(verify: Any, cert: Any) -> tuple[Any, Any]:
     if isinstance(verify, ssl.SSLContext):
         verify = ("ctx", id(verify))
@@ -186,7 +195,8 @@ class Urllib3Transport(Transport):
         pool = self._pools.get(key)
         if pool is None:
             if url.scheme == "https":
-                pool = urllib3.HTTPSConnectionPool(
+                cls = _UnverifiedPool if verify is False else urllib3.HTTPSConnectionPool
+                pool = cls(
                     url.host,
                     url.effective_port,
                     maxsize=self.pool_maxsize,
@@ -224,6 +234,11 @@ class Urllib3Transport(Transport):
                 retries=False,
                 **self._tls_kwargs(verify, cert),
             )
+            if verify is False:
+                mgr.pool_classes_by_scheme = {
+                    "http": urllib3.HTTPConnectionPool,
+                    "https": _UnverifiedPool,
+                }
             self._proxy_managers[key] = mgr
         return mgr
 

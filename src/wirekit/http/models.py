@@ -49,7 +49,7 @@ def _check_value(name: str, value: Any) -> str:
         raise ConfigError(
             f"invalid value for header {name!r}: {value!r} (CR, LF and control characters are refused)"
         )
-    return value.strip(" \t")
+    return str(value).strip(" \t")
 
 
 class Headers:
@@ -378,9 +378,9 @@ class Response:
                 return name
         meta = _META_CHARSET.search(body[:2048])
         if meta:
-            name = _lookup_codec(meta.group(1).decode("ascii", "replace"))
-            if name:
-                return name
+            found = _lookup_codec(meta.group(1).decode("ascii", "replace"))
+            if found:
+                return found
         try:
             body.decode("utf-8")
             return "utf-8"

@@ -250,7 +250,7 @@ def _random_bytes(n: int, seed: str | None) -> bytes:
     return rng.randbytes(n)
 
 
-async def bytes_route(request: web.Request) -> web.Response:
+async def bytes_route(request: web.Request) -> web.StreamResponse:
     n = _count(request, limit=MAX_BYTES)
     if n > 1024 * 1024:
         return await stream_bytes(request)
