@@ -41,7 +41,7 @@ def test_smtplib_many_messages_one_connection(smtp_server):
 
 
 def test_smtplib_starttls_login_verified(smtp_server):
-    host, port = addr(smtp_server)
+    _host, port = addr(smtp_server)
     ctx = ssl.create_default_context(cafile=smtp_server.info.extra["ca"])
     subject = f"tls {uuid.uuid4()}"
     with smtplib.SMTP("localhost", port, timeout=20) as s:
@@ -59,7 +59,7 @@ def test_smtplib_starttls_login_verified(smtp_server):
 
 
 def test_smtplib_wrong_password_and_unverified_cert(smtp_server):
-    host, port = addr(smtp_server)
+    _host, port = addr(smtp_server)
     with smtplib.SMTP("localhost", port, timeout=20) as s:
         s.starttls(context=ssl.create_default_context(cafile=smtp_server.info.extra["ca"]))
         with pytest.raises(smtplib.SMTPAuthenticationError) as info:
@@ -73,7 +73,7 @@ def test_smtplib_wrong_password_and_unverified_cert(smtp_server):
 
 
 def test_smtplib_implicit_tls(smtp_server):
-    host, port = smtp_server.smtps.address
+    _host, port = smtp_server.smtps.address
     ctx = ssl.create_default_context(cafile=smtp_server.info.extra["ca"])
     subject = f"smtps {uuid.uuid4()}"
     with smtplib.SMTP_SSL("localhost", port, context=ctx, timeout=20) as s:
