@@ -25,7 +25,6 @@ __all__ = ["PART_SUFFIX", "AsyncSFTP", "FileInfo", "TransferResult"]
 
 PART_SUFFIX = ".wirekit-part"
 _CHUNK = 4 * 1024 * 1024  # resume path: bytes per parallel write/read call
-_BLOCK = 256 * 1024  # SFTP request size; OpenSSH and asyncssh servers accept 256 KiB
 _REQUESTS = 128
 
 
@@ -165,14 +164,14 @@ class AsyncSFTP:
     async def read_bytes(self, path: str) -> bytes:
         """The whole content of a (small) remote file."""
         with self._t("read"):
-            async with self._sftp.open(path, "rb", block_size=_BLOCK, max_requests=_REQUESTS) as f:
+            async with self._sftp.open(path, "rb", max_requests=_REQUESTS) as f:
                 return bytes(await f.read())
 
     async def write_bytes(self, path: str, data: bytes) -> None:
         """Write a (small) remote file atomically (part file, then rename)."""
         part = path + PART_SUFFIX
         with self._t("write"):
-            async with self._sftp.open(part, "wb", block_size=_BLOCK, max_requests=_REQUESTS) as f:
+            async with self._sftp.open(part, "wb", max_requests=_REQUESTS) as f:
                 await f.write(data)
         await self.rename(part, path)
 
@@ -189,7 +188,7 @@ class AsyncSFTP:
                 pass
         h = hashlib.sha256()
         with self._t("checksum"):
-            async with self._sftp.open(path, "rb", block_size=_BLOCK, max_requests=_REQUESTS) as f:
+            async with self._sftp.open(path, "rb", max_requests=_REQUESTS) as f:
                 offset = 0
                 while chunk := await f.read(_CHUNK, offset):
                     h.update(chunk)
@@ -258,10 +257,10 @@ class AsyncSFTP:
                 offset = int(existing)
         with self._t(f"upload {src}"):
             if offset == 0:
-                await self._sftp.put(str(src), part, block_size=_BLOCK, max_requests=_REQUESTS)
+                await self._sftp.put(str(src), part, max_requests=_REQUESTS)
             else:
                 async with self._sftp.open(
-                    part, "r+b", block_size=_BLOCK, max_requests=_REQUESTS
+                    part, "r+b", max_requests=_REQUESTS
                 ) as f:
                     with src.open("rb") as lf:
                         lf.seek(offset)
@@ -332,10 +331,10 @@ class AsyncSFTP:
             offset = 0
         with self._t(f"download {remote}"):
             if offset == 0:
-                await self._sftp.get(remote, str(part), block_size=_BLOCK, max_requests=_REQUESTS)
+                await self._sftp.get(remote, str(part), max_requests=_REQUESTS)
             else:
                 async with self._sftp.open(
-                    remote, "rb", block_size=_BLOCK, max_requests=_REQUESTS
+                    remote, "rb", max_requests=_REQUESTS
                 ) as f:
                     with part.open("r+b") as lf:
                         lf.seek(offset)
