@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "scan": "wirekit.cli.scan:scan",
     "serve": "wirekit.cli.serve:serve",
     "lab": "wirekit.cli.lab:lab",
+    "snmp": "wirekit.cli.snmp:snmp",
     "pkt": "wirekit.cli.pkt:pkt",
 }
 

@@ -10,7 +10,9 @@ import click
 from ._lazy import LazyGroup
 
 #: Protocol servers: name -> "module:attr" of a click command. One line per protocol.
-SERVE_COMMANDS: dict[str, str] = {}
+SERVE_COMMANDS: dict[str, str] = {
+    "snmp": "wirekit.cli.snmp:serve_snmp",
+}
 
 SERVE_HELP: dict[str, str] = {
     "echo": "RFC 862 echo server.",

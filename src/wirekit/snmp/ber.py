@@ -231,35 +231,33 @@ def decode_oid(buf: bytes, start: int, end: int) -> tuple[int, ...]:
     body = buf[start:end]
     if not body:
         raise DecodeError("empty OID", offset=start, layer=_LAYER)
+    if len(body) > 4 * MAX_OID_ARCS + 1:
+        raise DecodeError("OID is too long", offset=start, layer=_LAYER)
     if body.isascii():  # every octet < 0x80: one octet per arc, the common case
-        head = body[0]
         if len(body) > MAX_OID_ARCS - 1:
             raise DecodeError("OID has too many arcs", offset=start, layer=_LAYER)
+        head = body[0]
         if head < 80:
             return (head // 40, head % 40, *body[1:])
         return (2, head - 80, *body[1:])
     arcs: list[int] = []
+    append = arcs.append
     value = 0
-    fresh = True
-    for i, b in enumerate(body):
-        if fresh and b == 0x80:
-            raise DecodeError("non-minimal OID arc", offset=start + i, layer=_LAYER)
-        value = (value << 7) | (b & 0x7F)
+    for b in body:
         if b & 0x80:
-            fresh = False
-            continue
-        arcs.append(value)
-        value = 0
-        fresh = True
-    if not fresh:
+            if b == 0x80 and value == 0:  # X.690 §8.19.2: no leading 0x80 octet in an arc
+                raise DecodeError("non-minimal OID arc", offset=start, layer=_LAYER)
+            value = (value << 7) | (b & 0x7F)
+        else:
+            append((value << 7) | b)
+            value = 0
+    if body[-1] & 0x80:
         raise DecodeError("OID ends inside an arc", offset=end, layer=_LAYER)
-    head = arcs[0]
-    if head < 80:
-        out = [head // 40, head % 40, *arcs[1:]]
-    else:
-        out = [2, head - 80, *arcs[1:]]
-    if len(out) > MAX_OID_ARCS or any(a > MAX_ARC for a in out[2:]):
+    if len(arcs) > MAX_OID_ARCS - 1 or (len(arcs) > 1 and max(arcs[1:]) > MAX_ARC):
         raise DecodeError(
             "OID has too many arcs or an arc over 2**32-1", offset=start, layer=_LAYER
         )
-    return tuple(out)
+    head = arcs[0]
+    if head < 80:
+        return (head // 40, head % 40, *arcs[1:])
+    return (2, head - 80, *arcs[1:])

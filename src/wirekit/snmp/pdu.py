@@ -204,25 +204,84 @@ def decode_varbinds(buf: bytes, pos: int, limit: int) -> list[VarBind]:
     start, end = expect_tlv(buf, pos, 0x30, "VarBindList", limit)
     out: list[VarBind] = []
     append = out.append
+    new = tuple.__new__
+    oid_cls = ObjectIdentifier
+    vb_cls = VarBind
+    cache: dict[bytes, tuple[int, ...]] = {}
     pos = start
-    while pos < end:
-        # Inline decoding of SEQUENCE { OID, value }: the per-varbind hot path of every walk.
-        tag, vstart, vend = decode_tlv(buf, pos, end)
-        if tag != 0x30:
-            raise DecodeError(
-                f"expected VarBind SEQUENCE, got tag 0x{tag:02x}", offset=pos, layer=_LAYER
-            )
-        tag, ostart, oend = decode_tlv(buf, vstart, vend)
-        if tag != 0x06:
-            raise DecodeError(
-                f"expected VarBind OID, got tag 0x{tag:02x}", offset=vstart, layer=_LAYER
-            )
-        oid = ObjectIdentifier(decode_oid(buf, ostart, oend))
-        tag, xstart, xend = decode_tlv(buf, oend, vend)
-        if xend != vend:
-            raise DecodeError("trailing bytes in VarBind", offset=xend, layer=_LAYER)
-        append(VarBind(oid, decode_value(tag, buf, xstart, xend)))
-        pos = vend
+    try:
+        # The per-varbind hot path of every walk: short-form lengths are decoded inline, the
+        # general TLV decoder handles the rest.
+        while pos < end:
+            if buf[pos] != 0x30:
+                raise DecodeError(
+                    f"expected VarBind SEQUENCE, got tag 0x{buf[pos]:02x}", offset=pos, layer=_LAYER
+                )
+            n = buf[pos + 1]
+            if n < 0x80:
+                vstart = pos + 2
+                vend = vstart + n
+                if vend > end:
+                    raise DecodeError(
+                        "VarBind runs past its list",
+                        offset=pos,
+                        layer=_LAYER,
+                        truncated=vend > len(buf),
+                    )
+            else:
+                _t, vstart, vend = decode_tlv(buf, pos, end)
+            if buf[vstart] != 0x06:
+                raise DecodeError(
+                    f"expected VarBind OID, got tag 0x{buf[vstart]:02x}",
+                    offset=vstart,
+                    layer=_LAYER,
+                )
+            n = buf[vstart + 1]
+            if n < 0x80:
+                ostart = vstart + 2
+                oend = ostart + n
+                if oend > vend:
+                    raise DecodeError("OID runs past its VarBind", offset=vstart, layer=_LAYER)
+            else:
+                _t, ostart, oend = decode_tlv(buf, vstart, vend)
+            # Varbinds of one response mostly share everything but the last arc (one column of
+            # a table), so arcs are cached by the octets before the last arc.
+            j = oend - 1
+            while j > ostart and buf[j - 1] & 0x80:
+                j -= 1
+            if j <= ostart or buf[oend - 1] & 0x80 or oend - j > 5:
+                oid = new(oid_cls, decode_oid(buf, ostart, oend))
+            else:
+                key = buf[ostart:j]
+                prefix = cache.get(key)
+                if prefix is None:
+                    prefix = cache[key] = decode_oid(buf, ostart, j)
+                if oend - j == 1:
+                    oid = new(oid_cls, (*prefix, buf[j]))
+                else:
+                    if buf[j] == 0x80:
+                        raise DecodeError("non-minimal OID arc", offset=j, layer=_LAYER)
+                    last = 0
+                    for k in range(j, oend):
+                        last = (last << 7) | (buf[k] & 0x7F)
+                    if last > 0xFFFFFFFF:
+                        raise DecodeError("OID arc over 2**32-1", offset=j, layer=_LAYER)
+                    oid = new(oid_cls, (*prefix, last))
+            tag = buf[oend]
+            n = buf[oend + 1]
+            if n < 0x80:
+                xstart = oend + 2
+                xend = xstart + n
+            else:
+                tag, xstart, xend = decode_tlv(buf, oend, vend)
+            if xend != vend:
+                raise DecodeError(
+                    "VarBind value does not end the VarBind", offset=oend, layer=_LAYER
+                )
+            append(new(vb_cls, (oid, decode_value(tag, buf, xstart, xend))))
+            pos = vend
+    except IndexError:
+        raise DecodeError("truncated VarBind", offset=pos, layer=_LAYER, truncated=True) from None
     return out
 
 
