@@ -89,6 +89,16 @@ class _ServerPolicy(asyncssh.SSHServer):
         return self._owner.allow_forwarding
 
 
+class _RootedSFTP(asyncssh.SFTPServer):  # type: ignore[misc]
+    """asyncssh's SFTP server (chroot-confined) that ends sftp sessions with exit status 0,
+    as OpenSSH's sftp-server does: OpenSSH ``scp`` (SFTP mode) fails on a missing status."""
+
+    def exit(self) -> None:
+        chan = self.channel
+        if chan.get_subsystem() == "sftp" and not chan.is_closing():
+            chan.exit(0)
+
+
 class SSHServer:
     """A small SSH server for tests and labs.
 
@@ -190,7 +200,7 @@ class SSHServer:
         }
         if self.sftp:
             root = str(self.root)
-            kwargs["sftp_factory"] = lambda chan: asyncssh.SFTPServer(chan, chroot=root)  # type: ignore[arg-type]
+            kwargs["sftp_factory"] = lambda chan: _RootedSFTP(chan, chroot=root)
         with translate(host=self.host, port=self.port, phase="connect"):
             self._acceptor = await asyncssh.create_server(
                 lambda: _ServerPolicy(self), self.host, self.port, **kwargs

@@ -259,9 +259,7 @@ class AsyncSFTP:
             if offset == 0:
                 await self._sftp.put(str(src), part, max_requests=_REQUESTS)
             else:
-                async with self._sftp.open(
-                    part, "r+b", max_requests=_REQUESTS
-                ) as f:
+                async with self._sftp.open(part, "r+b", max_requests=_REQUESTS) as f:
                     with src.open("rb") as lf:
                         lf.seek(offset)
                         pos = offset
@@ -333,9 +331,7 @@ class AsyncSFTP:
             if offset == 0:
                 await self._sftp.get(remote, str(part), max_requests=_REQUESTS)
             else:
-                async with self._sftp.open(
-                    remote, "rb", max_requests=_REQUESTS
-                ) as f:
+                async with self._sftp.open(remote, "rb", max_requests=_REQUESTS) as f:
                     with part.open("r+b") as lf:
                         lf.seek(offset)
                         pos = offset

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from peerlib import free_port, require_root, require_tool, stop_process, wait_tcp
 
+from peerlib import free_port, require_root, require_tool, stop_process, wait_tcp
 from wirekit.ssh.hostkeys import known_hosts_pattern
 from wirekit.ssh.keys import KeyPair, generate_keypair
 
@@ -77,7 +77,9 @@ def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sshd]:
     conf.write_text(sshd_config(tmp, port, host_key.private_path, authorized))
     check = subprocess.run([binary, "-t", "-f", str(conf)], capture_output=True, text=True)
     assert check.returncode == 0, check.stderr
-    proc = subprocess.Popen([binary, "-D", "-e", "-f", str(conf)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [binary, "-D", "-e", "-f", str(conf)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
     try:
         wait_tcp(port, proc=proc)
         kh = tmp / "known_hosts"
@@ -87,3 +89,52 @@ def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sshd]:
         stop_process(proc)
         if proc.stdout is not None:
             proc.stdout.close()
+
+
+@dataclass
+class WkServer:
+    server: object
+    port: int
+    user_key: KeyPair
+    known_hosts: Path
+    root: Path
+    user: str = "wk"
+
+    def ssh_opts(self) -> list[str]:
+        return [
+            "-F",
+            "/dev/null",
+            "-i",
+            str(self.user_key.private_path),
+            "-o",
+            f"UserKnownHostsFile={self.known_hosts}",
+            "-o",
+            "StrictHostKeyChecking=yes",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "IdentitiesOnly=yes",
+            "-o",
+            "ConnectTimeout=10",
+        ]
+
+
+@pytest.fixture(scope="module")
+def wk_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WkServer]:
+    """wirekit's SSHServer on a private loop thread, for OpenSSH clients to talk to."""
+    from wirekit.ssh.server import SSHServer
+    from wirekit.ssh.sync import Portal
+
+    tmp = tmp_path_factory.mktemp("wkserver")
+    user_key = generate_keypair(tmp / "id_ed25519")
+    root = tmp / "root"
+    portal = Portal("interop-wk-sshd")
+    server = SSHServer(users={"wk": None}, authorized_keys=[user_key.public_line], root=root)
+    portal.call(server.start())
+    kh = tmp / "known_hosts"
+    server.write_known_hosts(kh)
+    try:
+        yield WkServer(server, server.port, user_key, kh, root)
+    finally:
+        portal.call(server.stop())
+        portal.close()

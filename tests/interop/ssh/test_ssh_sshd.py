@@ -96,7 +96,10 @@ def _echo_server() -> tuple[socket.socket, int]:
 def test_local_forward(sshd):
     srv, port = _echo_server()
     try:
-        with SSHClient(sshd.target, **sshd.opts()) as c, c.forward_local(0, "127.0.0.1", port) as fwd:
+        with (
+            SSHClient(sshd.target, **sshd.opts()) as c,
+            c.forward_local(0, "127.0.0.1", port) as fwd,
+        ):
             for msg in (b"through the tunnel", b"again"):
                 with socket.create_connection(("127.0.0.1", fwd.port), timeout=10) as s:
                     s.sendall(msg)
@@ -121,7 +124,10 @@ def test_accept_new_records_key(sshd, tmp_path):
     with SSHClient(sshd.target, **sshd.opts(known_hosts=str(kh), accept_new=True)) as c:
         assert c.run("true").ok
     line = kh.read_text().strip()
-    assert line == f"{known_hosts_pattern('127.0.0.1', sshd.port)} {' '.join(sshd.host_key.public_line.split()[:2])}"
+    assert (
+        line
+        == f"{known_hosts_pattern('127.0.0.1', sshd.port)} {' '.join(sshd.host_key.public_line.split()[:2])}"
+    )
     # the recorded key now verifies without accept_new, and `ssh` itself accepts the file
     with SSHClient(sshd.target, **sshd.opts(known_hosts=str(kh))) as c:
         assert c.run("true").ok
@@ -144,7 +150,15 @@ def test_wrong_key_refused(sshd, tmp_path):
 
 def test_fanout_200_sessions_against_sshd(sshd):
     hosts = [sshd.target] * 200
-    res = run_many(hosts, "echo $SSH_CONNECTION", concurrency=50, rate=150, retries=2, connect_timeout=30, **sshd.opts())
+    res = run_many(
+        hosts,
+        "echo $SSH_CONNECTION",
+        concurrency=50,
+        rate=150,
+        retries=2,
+        connect_timeout=30,
+        **sshd.opts(),
+    )
     assert len(res) == 200 and res.summary.ok == 200, [r.first_line for r in res if not r.ok][:5]
     assert [r.index for r in res] == list(range(200))
     # each row carries its own session's SSH_CONNECTION: client addr/port, server addr/port
