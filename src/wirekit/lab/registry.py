@@ -12,6 +12,7 @@ SERVICES: dict[str, str] = {
     "echo": "wirekit.lab.echo:EchoService",
     "http": "wirekit.lab.http:HTTPService",
     "smtp": "wirekit.lab.smtp:SMTPService",
+    "snmp": "wirekit.lab.snmp:SNMPService",
 }
 
 
