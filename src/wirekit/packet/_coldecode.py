@@ -91,41 +91,54 @@ class _Batch:
         return out
 
 
-class _Out:
-    """Full-length columns with validity masks, filled in by row index."""
+class _At:
+    """The bytes at a per-frame offset ``rel`` of every frame, read one field at a time.
 
-    def __init__(self, n: int) -> None:
-        self.n = n
-        self.cols: dict[str, Column] = {}
+    Fields come back full-length (one value per frame of the batch): frames at the most
+    common offset are read as a column slice of the block, the others are patched in by
+    row. Frames outside ``present`` read garbage; callers mask them.
+    """
 
-    def put(
-        self,
-        name: str,
-        dtype: Any,
-        idx: np.ndarray,
-        values: np.ndarray,
-        valid: np.ndarray | None = None,
-    ) -> None:
-        if name not in self.cols:
-            self.cols[name] = (np.zeros(self.n, dtype), np.zeros(self.n, bool))
-        vals, ok = self.cols[name]
-        if valid is not None:
-            idx = idx[valid]
-            values = values[valid]
-        vals[idx] = values
-        assert ok is not None
-        ok[idx] = True
+    def __init__(self, b: _Batch, rel: np.ndarray, present: np.ndarray, width: int) -> None:
+        self.blk = b.block
+        rows = np.flatnonzero(present)
+        rv = rel[rows]
+        inside = rv <= WIDTH - width
+        self.major = 0
+        self.fix: list[tuple[np.ndarray, int]] = []
+        self.far: tuple[np.ndarray, np.ndarray] | None = None
+        ri, vi = rows[inside], rv[inside]
+        if ri.shape[0]:
+            counts = np.bincount(vi, minlength=1)
+            self.major = int(counts.argmax())
+            if counts[self.major] != ri.shape[0]:
+                for v in np.flatnonzero(counts).tolist():
+                    if v != self.major:
+                        self.fix.append((ri[vi == v], v))
+        if ri.shape[0] < rows.shape[0]:
+            ro = rows[~inside]
+            self.far = (ro, gather(b.buf, b.pos[ro] + rel[ro], width))
 
-    def empty(self, name: str, dtype: Any) -> None:
-        if name not in self.cols:
-            self.cols[name] = (np.zeros(self.n, dtype), np.zeros(self.n, bool))
+    def u8(self, k: int) -> np.ndarray:
+        col = self.blk[:, self.major + k].astype(I64)
+        for r, v in self.fix:
+            col[r] = self.blk[r, v + k]
+        if self.far is not None:
+            col[self.far[0]] = self.far[1][:, k]
+        return col
+
+    def be16(self, k: int) -> np.ndarray:
+        return (self.u8(k) << 8) | self.u8(k + 1)
+
+    def be32(self, k: int) -> np.ndarray:
+        return (self.be16(k) << 16) | self.be16(k + 2)
 
 
 def decode(buf: np.ndarray, fr: Frames) -> dict[str, Any]:
     """Decode one batch of frames; returns name -> (values, valid) plus address/text parts."""
     b = _Batch(buf, fr)
     n = b.n
-    out = _Out(n)
+    cols: dict[str, Column] = {}
     cap = b.cap
     lt = fr.linktype
     blk = b.block
@@ -148,16 +161,14 @@ def decode(buf: np.ndarray, fr: Frames) -> dict[str, Any]:
         l3e = np.full(n, 14, I64)
         tag = eth & _isin(t, VLAN_TPIDS) & (cap >= 18)
         if tag.any():
-            ti = np.flatnonzero(tag)
-            out.put("vlan", np.uint16, ti, be16(blk, 14)[ti] & 0x0FFF)
+            cols["vlan"] = (be16(blk, 14) & 0x0FFF, tag)
             t = np.where(tag, be16(blk, 16), t)
-            l3e[ti] = 18
+            l3e[tag] = 18
             tag2 = tag & _isin(t, VLAN_TPIDS) & (cap >= 22)
             if tag2.any():
-                t2 = np.flatnonzero(tag2)
-                out.put("vlan_inner", np.uint16, t2, be16(blk, 18)[t2] & 0x0FFF)
+                cols["vlan_inner"] = (be16(blk, 18) & 0x0FFF, tag2)
                 t = np.where(tag2, be16(blk, 20), t)
-                l3e[t2] = 22
+                l3e[tag2] = 22
         # An 802.3 length field (< 0x600) is not an ethertype: LLC follows, no network layer.
         ethernet_ii = eth & (t >= 0x600)
         et = np.where(ethernet_ii, t, et)
@@ -166,86 +177,96 @@ def decode(buf: np.ndarray, fr: Frames) -> dict[str, Any]:
         mac_src = np.where(eth, mac(6), mac_src)
         mac_dst_ok |= eth
         mac_src_ok |= eth
-    raw = _isin(lt, (101, 228, 229, 12, 14)) & (cap >= 1)
-    if raw.any():
-        v = blk[:, 0] >> 4
-        et = np.where(raw & (v == 4), ET_IPV4, np.where(raw & (v == 6), ET_IPV6, et))
-        l3 = np.where(raw, 0, l3)
-    sll = (lt == 113) & (cap >= 16)
-    if sll.any():
-        et = np.where(sll, be16(blk, 14), et)
-        l3 = np.where(sll, 16, l3)
-        has = sll & (be16(blk, 4) == 6)
-        mac_src = np.where(has, mac(6), mac_src)
-        mac_src_ok |= has
-    sll2 = (lt == 276) & (cap >= 20)
-    if sll2.any():
-        et = np.where(sll2, be16(blk, 0), et)
-        l3 = np.where(sll2, 20, l3)
-        has = sll2 & (blk[:, 11] == 6)
-        mac_src = np.where(has, mac(12), mac_src)
-        mac_src_ok |= has
-    null = _isin(lt, (0, 108)) & (cap >= 4)
-    if null.any():
-        fam_be = be32(blk, 0)
-        fam_le = np.ascontiguousarray(blk[:, 0:4]).view("<u4")[:, 0].astype(I64)
-        # NULL is in the capturing host's byte order, LOOP in network order (BSD AF_* values).
-        fam = np.where(lt == 0, np.where(fam_le < 256, fam_le, fam_be), fam_be)
-        et = np.where(
-            null & (fam == 2), ET_IPV4, np.where(null & _isin(fam, (10, 24, 28, 30)), ET_IPV6, et)
-        )
-        l3 = np.where(null, 4, l3)
-    has_et = (l3 >= 0) & (et > 0)
-    out.put("ethertype", np.uint16, np.flatnonzero(has_et), et[has_et])
+    if not eth.all():
+        raw = _isin(lt, (101, 228, 229, 12, 14)) & (cap >= 1)
+        if raw.any():
+            v = blk[:, 0] >> 4
+            et = np.where(raw & (v == 4), ET_IPV4, np.where(raw & (v == 6), ET_IPV6, et))
+            l3 = np.where(raw, 0, l3)
+        sll = (lt == 113) & (cap >= 16)
+        if sll.any():
+            et = np.where(sll, be16(blk, 14), et)
+            l3 = np.where(sll, 16, l3)
+            has = sll & (be16(blk, 4) == 6)
+            mac_src = np.where(has, mac(6), mac_src)
+            mac_src_ok |= has
+        sll2 = (lt == 276) & (cap >= 20)
+        if sll2.any():
+            et = np.where(sll2, be16(blk, 0), et)
+            l3 = np.where(sll2, 20, l3)
+            has = sll2 & (blk[:, 11] == 6)
+            mac_src = np.where(has, mac(12), mac_src)
+            mac_src_ok |= has
+        null = _isin(lt, (0, 108)) & (cap >= 4)
+        if null.any():
+            fam_be = be32(blk, 0)
+            fam_le = np.ascontiguousarray(blk[:, 0:4]).view("<u4")[:, 0].astype(I64)
+            # NULL is in the capturing host's byte order, LOOP in network order (BSD AF_*).
+            fam = np.where(lt == 0, np.where(fam_le < 256, fam_le, fam_be), fam_be)
+            et = np.where(
+                null & (fam == 2),
+                ET_IPV4,
+                np.where(null & _isin(fam, (10, 24, 28, 30)), ET_IPV6, et),
+            )
+            l3 = np.where(null, 4, l3)
+    cols["ethertype"] = (et, (l3 >= 0) & (et > 0))
+    av3 = cap - l3
 
-    # -- network layer --------------------------------------------------------------------------
+    # -- IPv4 (RFC 791 §3.1) --------------------------------------------------------------------
     proto = np.full(n, -1, I64)
     l4 = np.full(n, -1, I64)
     ip_end = np.zeros(n, I64)
     l4_ok = np.zeros(n, bool)
     addr: dict[str, Any] = {}
+    ttl = np.zeros(n, I64)
+    ip_id = np.zeros(n, I64)
+    ip_id_ok = np.zeros(n, bool)
+    ip_flags = np.zeros(n, I64)
+    frag_off = np.zeros(n, I64)
+    frag_ok = np.zeros(n, bool)
 
-    i4 = np.flatnonzero((et == ET_IPV4) & (l3 >= 0))
-    if i4.shape[0]:
-        rel = l3[i4]
-        h = b.window(i4, rel, 20)
-        ihl = (h[:, 0] & 15).astype(I64)
-        good = ((cap[i4] - rel) >= 20) & ((h[:, 0] >> 4) == 4) & (ihl >= 5)
-        i4, rel, h, ihl = i4[good], rel[good], h[good], ihl[good]
-        tot = be16(h, 2)
-        ff = be16(h, 6)
+    v4 = (et == ET_IPV4) & (l3 >= 0) & (av3 >= 20)
+    if v4.any():
+        h = _At(b, l3, v4, 20)
+        vihl = h.u8(0)
+        ihl = vihl & 15
+        v4 &= ((vihl >> 4) == 4) & (ihl >= 5)
+        tot = h.be16(2)
+        ff = h.be16(6)
         frag = (ff & 0x1FFF) * 8
-        out.put("ip_version", np.uint8, i4, np.full(i4.shape[0], 4, U8))
-        out.put("ttl", np.uint8, i4, h[:, 8])
-        out.put("ip_id", np.uint32, i4, be16(h, 4))
-        out.put("ip_flags", np.uint8, i4, (ff >> 13) & 7)
-        out.put("frag_offset", np.uint16, i4, frag)
-        proto[i4] = h[:, 9]
-        l4[i4] = rel + ihl * 4
+        ttl = np.where(v4, h.u8(8), ttl)
+        ip_id = np.where(v4, h.be16(4), ip_id)
+        ip_id_ok |= v4
+        ip_flags = np.where(v4, (ff >> 13) & 7, ip_flags)
+        frag_off = np.where(v4, frag, frag_off)
+        frag_ok |= v4
+        proto = np.where(v4, h.u8(9), proto)
+        l4 = np.where(v4, l3 + ihl * 4, l4)
         # A zero total length happens with TSO on the capturing host: trust the wire length.
-        ip_end[i4] = np.where(tot == 0, fr.length[i4], rel + tot)
-        l4_ok[i4] = (frag == 0) & ((tot == 0) | (tot >= ihl * 4))
-        addr["v4"] = (i4, be32(h, 12).astype(np.uint32), be32(h, 16).astype(np.uint32))
+        ip_end = np.where(v4, np.where(tot == 0, fr.length, l3 + tot), ip_end)
+        l4_ok |= v4 & (frag == 0) & ((tot == 0) | (tot >= ihl * 4))
+        rows = np.flatnonzero(v4)
+        addr["v4"] = (rows, h.be32(12)[rows].astype(np.uint32), h.be32(16)[rows].astype(np.uint32))
 
-    i6 = np.flatnonzero((et == ET_IPV6) & (l3 >= 0))
-    if i6.shape[0]:
+    # -- IPv6 (RFC 8200 §3, §4) -----------------------------------------------------------------
+    v6 = (et == ET_IPV6) & (l3 >= 0) & (av3 >= 40)
+    if v6.any():
+        i6 = np.flatnonzero(v6)
         rel = l3[i6]
-        h = b.window(i6, rel, 40)
-        good = ((cap[i6] - rel) >= 40) & ((h[:, 0] >> 4) == 6)
-        i6, rel, h = i6[good], rel[good], h[good]
-        plen = be16(h, 4)
-        out.put("ip_version", np.uint8, i6, np.full(i6.shape[0], 6, U8))
-        out.put("ttl", np.uint8, i6, h[:, 7])
+        h6 = b.window(i6, rel, 40)
+        good = (h6[:, 0] >> 4) == 6
+        v6[i6[~good]] = False
+        i6, rel, h6 = i6[good], rel[good], h6[good]
+        plen = be16(h6, 4)
+        ttl[i6] = h6[:, 7]
         ip_end[i6] = np.where(plen == 0, fr.length[i6], rel + 40 + plen)
-        addr["v6"] = (i6, np.ascontiguousarray(h[:, 8:24]), np.ascontiguousarray(h[:, 24:40]))
-        nh = h[:, 6].astype(I64)
+        addr["v6"] = (i6, np.ascontiguousarray(h6[:, 8:24]), np.ascontiguousarray(h6[:, 24:40]))
+        nh = h6[:, 6].astype(I64)
         cur = rel + 40
         alive = np.ones(i6.shape[0], bool)
         ok6 = np.ones(i6.shape[0], bool)
-        frag6 = np.zeros(i6.shape[0], I64)
-        for _ in range(
-            16
-        ):  # RFC 8200 §4.1: each extension header at most once (twice for dest-opts)
+        frag_ok[i6] = True  # unfragmented: offset 0, no flags
+        for _ in range(16):  # RFC 8200 §4.1: each extension header at most once (dest-opts twice)
             act = np.flatnonzero(alive & _isin(nh, EXT6))
             if act.shape[0] == 0:
                 break
@@ -267,10 +288,10 @@ def decode(buf: np.ndarray, fr: Frames) -> dict[str, Any]:
                 fa = act[is_frag]
                 ef = e[is_frag]
                 fo = be16(ef, 2) & 0xFFF8
-                frag6[fa] = fo
-                out.put("frag_offset", np.uint16, i6[fa], fo)
-                out.put("ip_flags", np.uint8, i6[fa], ef[:, 3] & 1)
-                out.put("ip_id", np.uint32, i6[fa], be32(ef, 4))
+                frag_off[i6[fa]] = fo
+                ip_flags[i6[fa]] = ef[:, 3] & 1
+                ip_id[i6[fa]] = be32(ef, 4)
+                ip_id_ok[i6[fa]] = True
                 stop = fa[fo != 0]
                 alive[stop] = False
                 ok6[stop] = False
@@ -279,84 +300,62 @@ def decode(buf: np.ndarray, fr: Frames) -> dict[str, Any]:
         proto[i6] = nh
         l4[i6] = cur
         l4_ok[i6] = ok6 & ~_isin(nh, EXT6)
-        # A non-first fragment whose header walk stopped still has a fragment offset; the
-        # unfragmented ones have frag_offset 0 and no flags.
-        nf = np.flatnonzero(frag6 == 0)
-        out.empty("frag_offset", np.uint16)
-        _fo_vals, fo_ok = out.cols["frag_offset"]
-        assert fo_ok is not None
-        unset = i6[nf][~fo_ok[i6[nf]]]
-        fo_ok[unset] = True
-        fl_vals = out.cols.get("ip_flags")
-        if fl_vals is None:
-            out.empty("ip_flags", np.uint8)
-            fl_vals = out.cols["ip_flags"]
-        assert fl_vals[1] is not None
-        fl_vals[1][unset] = True
 
-    ip = np.flatnonzero(proto >= 0)
-    out.put("proto", np.uint8, ip, proto[ip])
+    ip = v4 | v6
+    cols["ip_version"] = (np.where(v4, 4, 6), ip)
+    cols["ttl"] = (ttl, ip)
+    cols["proto"] = (proto, ip)
+    cols["ip_id"] = (ip_id, ip_id_ok)
+    cols["ip_flags"] = (ip_flags, frag_ok)
+    cols["frag_offset"] = (frag_off, frag_ok)
 
-    # -- transport layer ------------------------------------------------------------------------
-    li = np.flatnonzero(l4_ok & _isin(proto, (6, 17, 1, 58)))
-    payload = np.zeros(n, I64)
-    payload_ok = np.zeros(n, bool)
+    # -- TCP (RFC 9293 §3.1), UDP (RFC 768), ICMP (RFC 792), ICMPv6 (RFC 4443) ---------------
     # For IP packets without a decoded L4 header, the payload is everything after the IP headers.
-    payload[ip] = ip_end[ip] - l4[ip]
-    payload_ok[ip] = payload[ip] >= 0
+    payload = ip_end - l4
+    payload_ok = ip & (payload >= 0)
+    tcp = l4_ok & (proto == 6)
+    udp = l4_ok & (proto == 17)
+    icmp = l4_ok & ((proto == 1) | (proto == 58))
+    known = tcp | udp | icmp
+    udp_ok = np.zeros(n, bool)
     sport = np.zeros(n, I64)
     dport = np.zeros(n, I64)
-    udp_ok = np.zeros(n, bool)
-    if li.shape[0]:
-        rel = l4[li]
-        h = b.window(li, rel, 20)
-        av = cap[li] - rel
-        p = proto[li]
-        tcp, udp, icmp = p == 6, p == 17, (p == 1) | (p == 58)
+    if known.any():
+        h = _At(b, l4, known, 20)
+        av = cap - l4
         tu = (tcp | udp) & (av >= 4)
-        sp, dp = be16(h, 0), be16(h, 2)
-        out.put("sport", np.uint16, li, sp, tu)
-        out.put("dport", np.uint16, li, dp, tu)
-        sport[li], dport[li] = sp, dp
-        out.put("seq", np.uint32, li, be32(h, 4), tcp & (av >= 8))
-        out.put("ack", np.uint32, li, be32(h, 8), tcp & (av >= 12))
-        out.put(
-            "tcp_flags",
-            np.uint16,
-            li,
-            ((h[:, 12].astype(I64) & 1) << 8) | h[:, 13],
-            tcp & (av >= 14),
-        )
-        out.put("window", np.uint16, li, be16(h, 14), tcp & (av >= 16))
-        out.put("icmp_type", np.uint8, li, h[:, 0], icmp & (av >= 1))
-        out.put("icmp_code", np.uint8, li, h[:, 1], icmp & (av >= 2))
-        doff = (h[:, 12] >> 4).astype(I64) * 4
-        hdr = np.where(tcp, doff, 8)
-        pl = ip_end[li] - rel - hdr
-        payload[li] = pl
-        payload_ok[li] = (pl >= 0) & ~(tcp & ((av < 13) | (doff < 20)))
-        udp_ok[li] = udp & (av >= 8)
-    pi = np.flatnonzero(payload_ok)
-    out.put("payload_len", np.uint32, pi, payload[pi])
+        sport, dport = h.be16(0), h.be16(2)
+        cols["sport"] = (sport, tu)
+        cols["dport"] = (dport, tu)
+        cols["seq"] = (h.be32(4), tcp & (av >= 8))
+        cols["ack"] = (h.be32(8), tcp & (av >= 12))
+        b12 = h.u8(12)
+        cols["tcp_flags"] = (((b12 & 1) << 8) | h.u8(13), tcp & (av >= 14))
+        cols["window"] = (h.be16(14), tcp & (av >= 16))
+        t0 = h.u8(0)
+        cols["icmp_type"] = (t0, icmp & (av >= 1))
+        cols["icmp_code"] = (h.u8(1), icmp & (av >= 2))
+        doff = (b12 >> 4) * 4
+        payload = np.where(tcp, payload - doff, np.where(udp | icmp, payload - 8, payload))
+        payload_ok = ip & (payload >= 0) & ~(tcp & ((av < 13) | (doff < 20)))
+        udp_ok = udp & (av >= 8)
+    cols["payload_len"] = (payload, payload_ok)
 
     # -- DNS (RFC 1035 §4.1) --------------------------------------------------------------------
-    dns = np.flatnonzero(udp_ok & (_isin(sport, DNS_PORTS) | _isin(dport, DNS_PORTS)))
     text = None
-    if dns.shape[0]:
-        base = l4[dns] + 8
-        h = b.window(dns, base, 12)
-        good = (cap[dns] - base) >= 12
-        dns, base, h = dns[good], base[good], h[good]
-        flags = be16(h, 2)
-        out.put("dns_id", np.uint16, dns, be16(h, 0))
-        out.put("dns_qr", np.bool_, dns, (flags >> 15).astype(bool))
-        out.put("dns_rcode", np.uint8, dns, flags & 15)
-        qd = be16(h, 4)
-        q = qd >= 1
-        text = _qnames(b, out, dns[q], base[q] + 12)
-    out.empty("dns_qr", np.bool_)
+    dns = udp_ok & (_isin(sport, DNS_PORTS) | _isin(dport, DNS_PORTS)) & (cap - l4 >= 20)
+    if dns.any():
+        base = l4 + 8
+        h = _At(b, base, dns, 12)
+        flags = h.be16(2)
+        cols["dns_id"] = (h.be16(0), dns)
+        cols["dns_qr"] = ((flags >> 15).astype(bool), dns)
+        cols["dns_rcode"] = (flags & 15, dns)
+        q = dns & (h.be16(4) >= 1)
+        rows = np.flatnonzero(q)
+        text = _qnames(b, cols, rows, base[rows] + 12)
 
-    res: dict[str, Any] = dict(out.cols)
+    res: dict[str, Any] = dict(cols)
     res["eth_src"] = (mac_src, mac_src_ok)
     res["eth_dst"] = (mac_dst, mac_dst_ok)
     res["addr"] = addr
@@ -365,7 +364,7 @@ def decode(buf: np.ndarray, fr: Frames) -> dict[str, Any]:
 
 
 def _qnames(
-    b: _Batch, out: _Out, rows: np.ndarray, start: np.ndarray
+    b: _Batch, cols: dict[str, Column], rows: np.ndarray, start: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """Walk the first question name of each DNS message; fill dns_qtype; return text parts.
 
@@ -411,7 +410,11 @@ def _qnames(
     qi = np.flatnonzero(qt_ok)
     if qi.shape[0]:
         at = pos[rows[qi]] + cur[qi] + 1
-        out.put("dns_qtype", np.uint16, rows[qi], (buf[at].astype(I64) << 8) | buf[at + 1])
+        qtype = np.zeros(b.n, I64)
+        qok = np.zeros(b.n, bool)
+        qtype[rows[qi]] = (buf[at].astype(I64) << 8) | buf[at + 1]
+        qok[rows[qi]] = True
+        cols["dns_qtype"] = (qtype, qok)
     good = np.flatnonzero(ok)
     if good.shape[0] == 0:
         return None

@@ -30,7 +30,7 @@ __all__ = ["FIELDS", "CaptureTruncatedWarning", "columns", "iter_batches", "sche
 
 #: default frames per Arrow record batch: big enough to amortise numpy calls, small enough
 #: that a batch's scratch arrays stay in cache and memory stays bounded.
-BATCH = 65536
+BATCH = 16384
 
 #: (name, Arrow type name, meaning) of every column, in order.
 FIELDS: tuple[tuple[str, str, str], ...] = (
@@ -123,6 +123,7 @@ class _Source:
                 try:
                     data = gzip.decompress(self._file.read())
                 except (OSError, EOFError, zlib.error) as exc:
+                    self._file.close()
                     raise DecodeError(f"bad gzip data: {exc}", layer="gzip") from exc
             elif size == 0:
                 data = b""
@@ -176,10 +177,11 @@ def iter_batches(
     state = _colscan.Scan()
     sch = schema()
     frame = 0
+    names = _Names()
     try:
         for fr in _colscan.scan(src.buf, max(1, batch_size), state):
             cols = _coldecode.decode(src.buf, fr)
-            yield _to_batch(sch, fr, cols, frame)
+            yield _to_batch(sch, fr, cols, frame, names)
             frame += fr.pos.shape[0]
             last = int(fr.pos[-1] + fr.caplen[-1])
             src.release(last - 65536)
@@ -240,8 +242,25 @@ def _num(np: Any, pa: Any, typ: Any, values: np.ndarray, valid: np.ndarray | Non
     return pa.Array.from_buffers(typ, n, [bits, pa.py_buffer(data)])
 
 
-def _mac_text(keys: list[int]) -> list[str]:
-    return [":".join(f"{b:02x}" for b in k.to_bytes(8, "big")[2:]) for k in keys]
+class _Names:
+    """Text of addresses already seen in this capture (formatting is the slow part)."""
+
+    def __init__(self) -> None:
+        self.v4: dict[int, str] = {}
+        self.v6: dict[bytes, str] = {}
+        self.mac: dict[int, str] = {}
+
+    def macs(self, keys: list[int]) -> list[str]:
+        c = self.mac
+        return [c.get(k) or c.setdefault(k, k.to_bytes(8, "big")[2:].hex(":")) for k in keys]
+
+    def ipv4(self, keys: list[int]) -> list[str]:
+        c = self.v4
+        return [c.get(k) or c.setdefault(k, socket.inet_ntoa(k.to_bytes(4, "big"))) for k in keys]
+
+    def ipv6(self, keys: list[bytes]) -> list[str]:
+        c = self.v6
+        return [c.get(k) or c.setdefault(k, ipaddress.IPv6Address(k).compressed) for k in keys]
 
 
 def _dict(
@@ -260,7 +279,7 @@ def _dict(
     return pa.DictionaryArray.from_arrays(indices, dictionary)
 
 
-def _addresses(np: Any, pa: Any, n: int, addr: dict[str, Any]) -> tuple[Any, Any]:
+def _addresses(np: Any, pa: Any, n: int, addr: dict[str, Any], names: _Names) -> tuple[Any, Any]:
     """src and dst dictionary columns sharing one dictionary of address strings."""
     typ = pa.dictionary(pa.int32(), pa.string())
     if not addr:
@@ -273,7 +292,7 @@ def _addresses(np: Any, pa: Any, n: int, addr: dict[str, Any]) -> tuple[Any, Any
         enc = pa.array(np.concatenate([s, d])).dictionary_encode()
         k = enc.indices.to_numpy(zero_copy_only=False).reshape(2, -1)
         idx[:, rows] = k + len(words)
-        words += [socket.inet_ntoa(v.to_bytes(4, "big")) for v in enc.dictionary.to_pylist()]
+        words += names.ipv4(enc.dictionary.to_pylist())
         valid[rows] = True
     if "v6" in addr:
         rows, s, d = addr["v6"]
@@ -284,7 +303,7 @@ def _addresses(np: Any, pa: Any, n: int, addr: dict[str, Any]) -> tuple[Any, Any
         enc = arr.dictionary_encode()
         k = enc.indices.to_numpy(zero_copy_only=False).reshape(2, -1)
         idx[:, rows] = k + len(words)
-        words += [ipaddress.IPv6Address(v).compressed for v in enc.dictionary.to_pylist()]
+        words += names.ipv6(enc.dictionary.to_pylist())
         valid[rows] = True
     dictionary = pa.array(words, pa.string())
     bits = None if bool(valid.all()) else _bitmap(np, pa, valid)
@@ -311,7 +330,9 @@ def _text(np: Any, pa: Any, n: int, parts: Any) -> Any:
     return pa.StringArray.from_buffers(n, pa.py_buffer(full), pa.py_buffer(data), bits)
 
 
-def _to_batch(sch: pa.Schema, fr: Any, cols: dict[str, Any], first: int) -> pa.RecordBatch:
+def _to_batch(
+    sch: pa.Schema, fr: Any, cols: dict[str, Any], first: int, names: _Names
+) -> pa.RecordBatch:
     np = require("numpy", "analysis")
     pa = require("pyarrow", "analysis")
     n = fr.pos.shape[0]
@@ -323,7 +344,7 @@ def _to_batch(sch: pa.Schema, fr: Any, cols: dict[str, Any], first: int) -> pa.R
         "caplen": (fr.caplen, None),
         "length": (fr.length, None),
     }
-    src, dst = _addresses(np, pa, n, cols["addr"])
+    src, dst = _addresses(np, pa, n, cols["addr"], names)
     arrays = []
     for f in sch:
         name = f.name
@@ -335,7 +356,7 @@ def _to_batch(sch: pa.Schema, fr: Any, cols: dict[str, Any], first: int) -> pa.R
                 arrays.append(_num(np, pa, f.type, vals, ok))
         elif name in ("eth_src", "eth_dst"):
             keys, ok = cols[name]
-            arrays.append(_dict(np, pa, n, pa.array(keys[ok]), ok, _mac_text))
+            arrays.append(_dict(np, pa, n, pa.array(keys[ok]), ok, names.macs))
         elif name == "src":
             arrays.append(src)
         elif name == "dst":
