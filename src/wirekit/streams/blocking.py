@@ -71,6 +71,10 @@ class Stream:
         self.timeout = timeout
         self.max_line = max_line
         self._buf = ReceiveBuffer()
+        # One reused receive area: recv() of a large size would malloc (and, past glibc's mmap
+        # threshold, mmap/munmap) a fresh buffer on every call.
+        self._chunk = bytearray(RECV_SIZE)
+        self._view = memoryview(self._chunk)
         self._eof = False
         self._closed = False
         self._sock_timeout: float | _Default | None = DEFAULT
@@ -94,17 +98,19 @@ class Stream:
         if self._closed:
             raise ClosedStreamError(f"stream {self.label} is closed")
 
-    def _fill(self, deadline: float | None) -> bool:
-        """Read once into the buffer; False at EOF."""
-        if deadline is None:
-            self._settimeout(None)
-        else:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
+    def _fill(self, timeout: float | None) -> bool:
+        """Read once into the buffer, waiting at most ``timeout``; False at EOF.
+
+        The socket timeout is only changed when the value differs from the last one: CPython's
+        ``settimeout`` costs two fcntl system calls, which would dominate a small round trip.
+        """
+        if timeout != self._sock_timeout:
+            if timeout is not None and timeout <= 0:
                 raise ReadTimeout(f"read from {self.label} timed out", partial=self._buf.peek())
-            self._settimeout(remaining)
+            self.sock.settimeout(timeout)
+            self._sock_timeout = timeout
         try:
-            data = self.sock.recv(RECV_SIZE)
+            n = self.sock.recv_into(self._chunk)
         except (TimeoutError, BlockingIOError):
             raise ReadTimeout(
                 f"read from {self.label} timed out", partial=self._buf.peek()
@@ -115,31 +121,33 @@ class Stream:
             if self._closed:
                 raise ClosedStreamError(f"stream {self.label} is closed") from exc
             raise BrokenStreamError(f"connection to {self.label} broke: {exc}") from exc
-        if not data:
+        if not n:
             self._eof = True
             return False
+        data = self._view[:n]
         if self.trace is not None:
-            self.trace.received(data)
+            self.trace.received(bytes(data))
         self._buf.feed(data)
         return True
 
-    def _deadline(self, timeout: float | None) -> float | None:
+    def _read_frame(self, take: Callable[[], T | None], timeout: float | None, what: str) -> T:
         if timeout is DEFAULT:
             timeout = self.timeout
-        return None if timeout is None else time.monotonic() + timeout
-
-    def _read_frame(self, take: Callable[[], T | None], timeout: float | None, what: str) -> T:
-        deadline = self._deadline(timeout)
+        # The first read waits the whole timeout (usually the cached socket timeout: no syscall);
+        # later reads of the same call wait what is left of it.
+        deadline = None if timeout is None else time.monotonic() + timeout
+        wait = timeout
         while True:
             if self._eof:
                 raise IncompleteReadError(
                     f"{self.label} closed before {what}", partial=self._buf.peek()
                 )
-            if not self._fill(deadline):
-                continue
-            frame = take()
-            if frame is not None:
-                return frame
+            if self._fill(wait):
+                frame = take()
+                if frame is not None:
+                    return frame
+            if deadline is not None:
+                wait = deadline - time.monotonic()
 
     # -- receiving --------------------------------------------------------------------------
 
@@ -151,7 +159,7 @@ class Stream:
         """
         self._check_open()
         if not self._buf and not self._eof:
-            self._fill(self._deadline(timeout))
+            self._fill(self.timeout if timeout is DEFAULT else timeout)
         return self._buf.take(max_bytes)
 
     def recv_exactly(self, n: int, *, timeout: float | None = DEFAULT) -> bytes:
