@@ -130,11 +130,15 @@ class SMTPClient(_Base):
             ssl_context=self.ssl_context if self.implicit_tls else None,
         )
         self.conn.tls = self.implicit_tls
-        reply = self._run(self.conn.greet())
-        if self.use_starttls:
-            reply = self.starttls()
-        if self.username is not None:
-            self.login(self.username, self.password or "")
+        try:
+            reply = self._run(self.conn.greet())
+            if self.use_starttls:
+                reply = self.starttls()
+            if self.username is not None:
+                self.login(self.username, self.password or "")
+        except BaseException:
+            self.close()
+            raise
         return reply  # type: ignore[no-any-return]
 
     def _run(self, plan: Plan) -> Any:
@@ -250,11 +254,15 @@ class AsyncSMTPClient(_Base):
             ssl_context=self.ssl_context if self.implicit_tls else None,
         )
         self.conn.tls = self.implicit_tls
-        reply = await self._run(self.conn.greet())
-        if self.use_starttls:
-            reply = await self.starttls()
-        if self.username is not None:
-            await self.login(self.username, self.password or "")
+        try:
+            reply = await self._run(self.conn.greet())
+            if self.use_starttls:
+                reply = await self.starttls()
+            if self.username is not None:
+                await self.login(self.username, self.password or "")
+        except BaseException:
+            await self.aclose()
+            raise
         return reply  # type: ignore[no-any-return]
 
     async def _run(self, plan: Plan) -> Any:
