@@ -18,7 +18,15 @@ _LAZY: dict[str, str] = {
     "PcapNgReader": "wirekit.packet.pcapng",
     "PcapNgWriter": "wirekit.packet.pcapng",
     "columns": "wirekit.packet.columnar",
+    "AUTO": "wirekit.packet.field",
+    "Bindings": "wirekit.packet.bindings",
+    "DEFAULT_BINDINGS": "wirekit.packet.bindings",
+    "Template": "wirekit.packet.template",
+    "reassemble": "wirekit.packet.fragment",
+    "fragment": "wirekit.packet.fragment",
 }
+_LAYER_NAMES = ["ARP", "DHCP", "DNS", "DNSQR", "DNSRR", "ICMP", "SLL", "SLL2", "TCP", "UDP", "Dot1Q", "Ether", "ICMPv6", "ICMPv6Echo", "ICMPv6Error", "IPv4", "IPv6", "IPv6DestOpts", "IPv6Fragment", "IPv6HopByHop", "IPv6Routing", "Layer", "Loopback", "NDNeighborAdvert", "NDNeighborSolicit", "NDRouterAdvert", "NDRouterSolicit", "Null", "Packet", "Raw"]
+_LAZY.update(dict.fromkeys(_LAYER_NAMES, "wirekit.packet.layers"))
 
 
 def __getattr__(name: str) -> Any:

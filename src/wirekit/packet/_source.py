@@ -66,6 +66,10 @@ def open_source(source: PathOrFile) -> tuple[IO[bytes], bool]:
         f = source
     head, f = peek(f, 2)
     if head == GZIP_MAGIC:
-        f = gzip.GzipFile(fileobj=f, mode="rb")  # type: ignore[assignment]
+        if owned:  # reopen by path so closing the reader closes the file too
+            f.close()
+            f = gzip.open(source, "rb")  # type: ignore[assignment]
+        else:
+            f = gzip.GzipFile(fileobj=f, mode="rb")  # type: ignore[assignment]
         owned = True
     return f, owned
