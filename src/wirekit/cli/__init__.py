@@ -20,6 +20,8 @@ COMMANDS: dict[str, str] = {
     "scan": "wirekit.cli.scan:scan",
     "serve": "wirekit.cli.serve:serve",
     "lab": "wirekit.cli.lab:lab",
+    "ssh": "wirekit.cli.ssh:ssh",
+    "http": "wirekit.cli.http:http",
     "snmp": "wirekit.cli.snmp:snmp",
     "pkt": "wirekit.cli.pkt:pkt",
 }
@@ -40,7 +42,12 @@ HELP: dict[str, str] = {
 }
 
 
-@click.group(cls=LazyGroup, lazy_commands=COMMANDS, lazy_help=HELP, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=LazyGroup,
+    lazy_commands=COMMANDS,
+    lazy_help=HELP,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(__version__, "--version", prog_name="wirekit")
 def cli() -> None:
     """wirekit: one network toolkit: streams, servers, HTTP, SSH, packets, SMTP, FTP, SNMP."""

@@ -54,7 +54,8 @@ _WHERE = {
         ["delete", "get", "head", "options", "patch", "post", "put", "request"], ".api"
     ),
     **dict.fromkeys(["Auth", "BasicAuth", "BearerAuth", "DigestAuth"], ".auth"),
-    **dict.fromkeys(["AsyncClient", "Client"], ".client"),
+    "AsyncClient": "._async_client",
+    "Client": "._sync_client",
     **dict.fromkeys(["Cookie", "CookieJar"], ".cookies"),
     **dict.fromkeys(["Headers", "Request", "Response"], ".models"),
     "Retry": ".retries",

@@ -6,7 +6,6 @@ is generated from it by ``scripts/unasync_http.py``. Everything here is sync-saf
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -47,6 +46,8 @@ def default_headers() -> Headers:
 
 
 async def async_sleep(seconds: float) -> None:
+    import asyncio  # not at module level: the blocking client and the CLI never load asyncio
+
     await asyncio.sleep(seconds)
 
 

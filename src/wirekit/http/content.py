@@ -7,7 +7,6 @@ bytes (streamed with chunked transfer coding). Sans-IO.
 from __future__ import annotations
 
 import json as jsonlib
-import mimetypes
 import os
 from collections.abc import AsyncIterable, Iterable, Mapping
 from typing import IO, Any
@@ -76,6 +75,8 @@ def encode_multipart(
             content = spec
             filename = os.path.basename(getattr(spec, "name", "") or "") or name
             ctype = None
+        import mimetypes  # lazily: only multipart uploads need it
+
         ctype = (
             ctype
             or (mimetypes.guess_type(filename)[0] if filename else None)

@@ -9,7 +9,6 @@ Sans-IO: the current time is passed in (``now``, seconds since the epoch).
 from __future__ import annotations
 
 import email.utils
-import ipaddress
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
@@ -36,6 +35,8 @@ class Cookie:
 
 
 def _is_ip(host: str) -> bool:
+    import ipaddress
+
     try:
         ipaddress.ip_address(host)
         return True
