@@ -59,8 +59,7 @@ def parse_mlsx_line(line: str) -> Entry:
         DecodeError: no space before the name, or a fact without ``=``.
     """
     line = line.rstrip("\r\n")
-    if line.startswith(" "):  # MLST replies indent the entry line
-        line = line[1:]
+    line = line.lstrip(" ")  # MLST replies indent the entry line; facts never start with a space
     facts_s, sep, name = line.partition(" ")
     if not sep:
         raise DecodeError(f"MLSx line without a name: {line[:80]!r}", layer="ftp")

@@ -708,7 +708,7 @@ class _Session(asyncio.Protocol):
             st = real.stat()
         except FileNotFoundError:
             raise FTPReplyError(550, "No such file or directory.") from None
-        self.reply(250, [f"Listing {vpath}", " " + format_mlsx(vpath, st, self.user.perms), "End."])
+        self.reply(250, [f"Listing {vpath}", format_mlsx(vpath, st, self.user.perms), "End."])
 
     # --- file information ----------------------------------------------------------------
 

@@ -13,6 +13,7 @@ SERVICES: dict[str, str] = {
     "http": "wirekit.lab.http:HTTPService",
     "smtp": "wirekit.lab.smtp:SMTPService",
     "snmp": "wirekit.lab.snmp:SNMPService",
+    "ftp": "wirekit.lab.ftp:FTPService",
 }
 
 
