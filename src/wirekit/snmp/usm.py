@@ -166,7 +166,7 @@ class _Cipher:
         if kind == "des":
             # RFC 3414 §8.1.1.1: DES key = first 8 octets, pre-IV = last 8. Single DES is 3DES
             # with three identical keys.
-            self._algo: Any = TripleDES(key[:8])
+            self._algo: Any = TripleDES(key[:8] * 3)
             self._pre_iv = key[8:16]
             self._mode: Any = modes.CBC
         else:
