@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "http": "wirekit.cli.http:http",
     "snmp": "wirekit.cli.snmp:snmp",
     "pkt": "wirekit.cli.pkt:pkt",
+    "smtp": "wirekit.cli.smtp:smtp",
 }
 
 #: short help shown by ``wirekit --help`` without importing the command modules.

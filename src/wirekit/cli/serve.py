@@ -14,6 +14,7 @@ SERVE_COMMANDS: dict[str, str] = {
     "ssh": "wirekit.cli.ssh:serve_ssh",
     "snmp": "wirekit.cli.snmp:serve_snmp",
     "http": "wirekit.cli.http:serve_http",
+    "smtp": "wirekit.cli.smtp:serve_smtp",
 }
 
 SERVE_HELP: dict[str, str] = {
