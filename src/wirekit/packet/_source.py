@@ -68,7 +68,7 @@ def open_source(source: PathOrFile) -> tuple[IO[bytes], bool]:
     if head == GZIP_MAGIC:
         if owned:  # reopen by path so closing the reader closes the file too
             f.close()
-            f = gzip.open(source, "rb")  # type: ignore[assignment]
+            f = gzip.open(source, "rb")  # type: ignore[assignment]  # noqa: SIM115 - closed by the reader
         else:
             f = gzip.GzipFile(fileobj=f, mode="rb")  # type: ignore[assignment]
         owned = True
