@@ -631,6 +631,20 @@ class AsyncSNMPClient(_Common):
         entry = _table_entry(parse_oid(oid))
         return SNMPTable.from_varbinds(entry, [vb async for vb in self.walk(entry)])
 
+    async def send_trap(
+        self, trap_oid: OIDLike, varbinds: Iterable[tuple[OIDLike, Any]] = (), *, uptime: int = 0
+    ) -> None:
+        """Send a trap (see :meth:`SNMPClient.send_trap`)."""
+        from .notify import build_trap
+
+        transport = await self._ensure()
+        assert self._addr is not None and transport._transport is not None
+        pdu = build_trap(
+            self.version, parse_oid(trap_oid), _set_varbinds(varbinds), uptime, transport.new_id()
+        )
+        data = self.session.encode(pdu, time.monotonic(), authoritative=self._authoritative())
+        transport._transport.sendto(data, self._addr)
+
     async def inform(
         self, trap_oid: OIDLike, varbinds: Iterable[tuple[OIDLike, Any]] = (), *, uptime: int = 0
     ) -> list[VarBind]:
