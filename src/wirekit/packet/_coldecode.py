@@ -44,15 +44,15 @@ DNS_PORTS = (53, 5353)
 Column = tuple[np.ndarray, np.ndarray | None]
 
 
-def be16(h: np.ndarray, o: int) -> np.ndarray:
+def be16(h: np.ndarray, o: int) -> Any:
     return (h[:, o].astype(I64) << 8) | h[:, o + 1]
 
 
-def be32(h: np.ndarray, o: int) -> np.ndarray:
+def be32(h: np.ndarray, o: int) -> Any:
     return np.ascontiguousarray(h[:, o : o + 4]).view(">u4")[:, 0].astype(I64)
 
 
-def _isin(a: np.ndarray, values: tuple[int, ...]) -> np.ndarray:
+def _isin(a: np.ndarray, values: tuple[int, ...]) -> Any:
     m = a == values[0]
     for v in values[1:]:
         m |= a == v
@@ -119,7 +119,7 @@ class _At:
             ro = rows[~inside]
             self.far = (ro, gather(b.buf, b.pos[ro] + rel[ro], width))
 
-    def u8(self, k: int) -> np.ndarray:
+    def u8(self, k: int) -> Any:
         col = self.blk[:, self.major + k].astype(I64)
         for r, v in self.fix:
             col[r] = self.blk[r, v + k]
@@ -127,10 +127,10 @@ class _At:
             col[self.far[0]] = self.far[1][:, k]
         return col
 
-    def be16(self, k: int) -> np.ndarray:
+    def be16(self, k: int) -> Any:
         return (self.u8(k) << 8) | self.u8(k + 1)
 
-    def be32(self, k: int) -> np.ndarray:
+    def be32(self, k: int) -> Any:
         return (self.be16(k) << 16) | self.be16(k + 2)
 
 

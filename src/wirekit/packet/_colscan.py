@@ -63,7 +63,7 @@ class Scan:
     )  #: (linktype, tsresol, tsoffset)
 
 
-def gather(buf: np.ndarray, pos: np.ndarray, width: int) -> np.ndarray:
+def gather(buf: np.ndarray, pos: np.ndarray, width: int) -> Any:
     """``width`` bytes from ``buf`` at every offset in ``pos``, as an (n, width) uint8 array.
 
     Bytes past the end of ``buf`` read as zero. One vectorised copy of fixed-size items over
@@ -142,7 +142,7 @@ def _scan_pcap(buf: np.ndarray, batch: int, state: Scan) -> Iterator[Frames]:
     mult = 1 if magic == MAGIC_NS else 1000
     linktype = network & 0x0FFFFFFF  # the top bits may carry the FCS length (pcap spec §4)
     state.interfaces = [(linktype, 9 if mult == 1 else 6, 0)]
-    mv = memoryview(buf)
+    mv = buf.data
     cap_of = struct.Struct(bo + "I").unpack_from
     hdr = np.dtype(
         [("sec", bo + "u4"), ("frac", bo + "u4"), ("cap", bo + "u4"), ("orig", bo + "u4")]
@@ -244,7 +244,7 @@ def _ts_to_ns(ts: np.ndarray, iface: np.ndarray, ifaces: list[tuple[int, int, in
 
 def _scan_pcapng(buf: np.ndarray, batch: int, state: Scan) -> Iterator[Frames]:
     size = buf.shape[0]
-    mv = memoryview(buf)
+    mv = buf.data
     pos = 0
     bo = "<"
     two = struct.Struct("<II").unpack_from

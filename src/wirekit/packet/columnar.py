@@ -74,8 +74,8 @@ FIELDS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def schema() -> pa.Schema:
-    """The Arrow schema of :func:`columns` tables.
+def schema(*, raw: bool = False) -> pa.Schema:
+    """The Arrow schema of :func:`columns` tables (with a binary ``data`` column if ``raw``).
 
     Raises:
         MissingExtraError: pyarrow is not installed (``pip install 'wirekit[analysis]'``).
@@ -89,9 +89,10 @@ def schema() -> pa.Schema:
         "string": pa.string(),
         "bool": pa.bool_(),
     }
-    return pa.schema(
-        [pa.field(name, types.get(kind) or getattr(pa, kind)()) for name, kind, _ in FIELDS]
-    )
+    fields = [pa.field(name, types.get(kind) or getattr(pa, kind)()) for name, kind, _ in FIELDS]
+    if raw:
+        fields.append(pa.field("data", pa.binary()))
+    return pa.schema(fields)
 
 
 Progress = Callable[[int, int], None]
@@ -132,7 +133,7 @@ class _Source:
                 data = self._mm
         else:
             raise ConfigError(f"columns() takes a path or bytes, not {type(source).__name__}")
-        self.buf: np.ndarray = np.frombuffer(data, dtype=np.uint8)
+        self.buf: Any = np.frombuffer(data, dtype=np.uint8)
         self.size = int(self.buf.shape[0])
 
     def release(self, upto: int) -> None:
@@ -144,7 +145,7 @@ class _Source:
                 self._released = end
 
     def close(self) -> None:
-        self.buf = None  # type: ignore[assignment]
+        self.buf = None
         if self._mm is not None:
             try:
                 self._mm.close()
@@ -160,8 +161,12 @@ def iter_batches(
     batch_size: int = BATCH,
     strict: bool = False,
     progress: Progress | None = None,
+    raw: bool = False,
 ) -> Iterator[pa.RecordBatch]:
     """Yield the capture as Arrow record batches of at most ``batch_size`` rows.
+
+    With ``raw``, a binary ``data`` column holds each frame's captured bytes (so a Parquet
+    copy can be turned back into pcap).
 
     ``progress(done_bytes, total_bytes)`` is called after each batch.
 
@@ -175,13 +180,16 @@ def iter_batches(
 
     src = _Source(source)
     state = _colscan.Scan()
-    sch = schema()
+    sch = schema(raw=raw)
     frame = 0
     names = _Names()
     try:
         for fr in _colscan.scan(src.buf, max(1, batch_size), state):
             cols = _coldecode.decode(src.buf, fr)
-            yield _to_batch(sch, fr, cols, frame, names)
+            batch = _to_batch(sch, fr, cols, frame, names)
+            if raw:
+                batch = batch.append_column(sch.field("data"), _frame_bytes(src.buf, fr))
+            yield batch
             frame += fr.pos.shape[0]
             last = int(fr.pos[-1] + fr.caplen[-1])
             src.release(last - 65536)
@@ -208,6 +216,7 @@ def columns(
     batch_size: int = BATCH,
     strict: bool = False,
     progress: Progress | None = None,
+    raw: bool = False,
 ) -> pa.Table:
     """Decode every frame of a pcap/pcapng capture (or its bytes) into an Arrow table.
 
@@ -348,6 +357,8 @@ def _to_batch(
     arrays = []
     for f in sch:
         name = f.name
+        if name == "data":
+            continue
         if name in base:
             vals, ok = base[name]
             if name == "ts":
@@ -368,4 +379,18 @@ def _to_batch(
             arrays.append(_num(np, pa, f.type, vals, ok))
         else:
             arrays.append(pa.nulls(n, f.type))
-    return pa.RecordBatch.from_arrays(arrays, schema=sch)
+    return pa.RecordBatch.from_arrays(arrays, names=[f.name for f in sch][: len(arrays)])
+
+
+def _frame_bytes(buf: np.ndarray, fr: Any) -> Any:
+    """A binary column of each frame's captured bytes (one vectorised gather)."""
+    np = require("numpy", "analysis")
+    pa = require("pyarrow", "analysis")
+    n = fr.pos.shape[0]
+    offs = np.zeros(n + 1, np.int64)
+    np.cumsum(fr.caplen, out=offs[1:])
+    idx = np.repeat(fr.pos - offs[:-1], fr.caplen) + np.arange(int(offs[-1]), dtype=np.int64)
+    data = buf[idx]
+    return pa.Array.from_buffers(
+        pa.binary(), n, [None, pa.py_buffer(offs.astype(np.int32)), pa.py_buffer(data)]
+    )
