@@ -49,6 +49,8 @@ class MessageDetail:
 
 
 def _parse(raw: bytes) -> EmailMessage:
+    if b"\r\n" in raw:
+        raw = raw.replace(b"\r\n", b"\n")  # stores differ in line ends; readers see LF
     msg = email.message_from_bytes(raw, policy=email.policy.default)
     assert isinstance(msg, EmailMessage)
     return msg
