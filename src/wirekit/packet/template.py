@@ -70,7 +70,7 @@ class Template:
             owners.append(hit)
         self._fields = fields
         # checksum plans: (checksum offset, region start, region end, extra base sum, fields weights, is_udp)
-        plans = []
+        plans: list[tuple[int, int, int, Layer | None, bool]] = []
         buf = bytearray(base)
         for k, layer in enumerate(layers):
             ip = next((x for x in reversed(layers[:k]) if x._is_ip), None)
@@ -140,7 +140,7 @@ class Template:
         exec(
             compile(src, "<wirekit template>", "exec"), env
         )  # generated from the template's layout
-        self.build = env["build"]
+        self.build = env["build"]  # type: ignore[method-assign]
         self.source = src
 
     def build(self, *values: Any) -> bytes:  # replaced per instance by the generated builder

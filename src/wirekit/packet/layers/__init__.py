@@ -59,5 +59,7 @@ __all__ = [
 LAYERS: dict[str, type[Layer]] = {
     n: globals()[n]
     for n in __all__
-    if isinstance(globals()[n], type) and issubclass(globals()[n], Layer)
+    if isinstance(globals()[n], type)
+    and issubclass(globals()[n], Layer)
+    and n not in ("Layer", "Packet")
 }
