@@ -7,8 +7,8 @@ and non-first fragments carry a Raw payload. :class:`Reassembler` is the opt-in 
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass, field
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 
 from ..errors import ConfigError
 from .layer import Layer, Raw
