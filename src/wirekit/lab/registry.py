@@ -10,6 +10,7 @@ from .service import LabService
 #: Registered lab services, in tour order. Each protocol adds its own line.
 SERVICES: dict[str, str] = {
     "echo": "wirekit.lab.echo:EchoService",
+    "ssh": "wirekit.lab.ssh:SSHService",
     "http": "wirekit.lab.http:HTTPService",
     "smtp": "wirekit.lab.smtp:SMTPService",
     "snmp": "wirekit.lab.snmp:SNMPService",

@@ -54,6 +54,54 @@ class ExecContext:
 ExecHandler = Callable[[ExecContext], "int | Awaitable[int | None] | None"]
 
 
+class _ChannelForwarder(asyncssh.forward.SSHForwarder):
+    """Channel side of a direct-tcpip forward that first delivers what the destination sent
+    before the channel was up. asyncssh 2.24's own forwarder keeps such early bytes in the
+    TCP side's buffer and never flushes them: with uvloop a server-speaks-first protocol
+    (SSH, SMTP, FTP banners) then hangs."""
+
+    def __init__(self, peer: Any) -> None:
+        self._early = b""
+        self._early_eof = False
+        super().__init__(peer)
+
+    def write(self, data: bytes) -> None:
+        if self._transport is None:  # the channel is not up yet: keep, never drop
+            self._early += data
+        else:
+            super().write(data)
+
+    def write_eof(self) -> None:
+        if self._transport is None:
+            self._early_eof = True
+        else:
+            super().write_eof()
+
+    def connection_made(self, transport: Any) -> None:
+        super().connection_made(transport)
+        peer = self._peer
+        early = self._early
+        if peer is not None:
+            early = peer._inpbuf + early
+            peer._inpbuf = b""
+        self._early = b""
+        if early:
+            self.write(early)
+        if self._early_eof or (peer is not None and peer._eof_received):
+            self.write_eof()
+
+
+async def _open_forward(dest_host: str, dest_port: int) -> Any:
+    loop = asyncio.get_running_loop()
+    try:
+        _, tcp_side = await loop.create_connection(
+            asyncssh.forward.SSHForwarder, dest_host, dest_port
+        )
+    except OSError as exc:
+        raise asyncssh.ChannelOpenError(asyncssh.OPEN_CONNECT_FAILED, str(exc)) from None
+    return _ChannelForwarder(tcp_side)
+
+
 class _ServerPolicy(asyncssh.SSHServer):
     """Per-connection auth and forwarding decisions, from the SSHServer's settings."""
 
@@ -82,14 +130,16 @@ class _ServerPolicy(asyncssh.SSHServer):
 
     def connection_requested(
         self, dest_host: str, dest_port: int, orig_host: str, orig_port: int
-    ) -> bool:
-        return self._owner.allow_forwarding
+    ) -> Any:
+        if not self._owner.allow_forwarding:
+            return False
+        return _open_forward(dest_host, dest_port)
 
     def server_requested(self, listen_host: str, listen_port: int) -> bool:
         return self._owner.allow_forwarding
 
 
-class _RootedSFTP(asyncssh.SFTPServer):  # type: ignore[misc]
+class _RootedSFTP(asyncssh.SFTPServer):
     """asyncssh's SFTP server (chroot-confined) that ends sftp sessions with exit status 0,
     as OpenSSH's sftp-server does: OpenSSH ``scp`` (SFTP mode) fails on a missing status."""
 
@@ -199,7 +249,7 @@ class SSHServer:
             "reuse_address": True,
         }
         if self.sftp:
-            root = str(self.root)
+            root = os.fsencode(self.root)
             kwargs["sftp_factory"] = lambda chan: _RootedSFTP(chan, chroot=root)
         with translate(host=self.host, port=self.port, phase="connect"):
             self._acceptor = await asyncssh.create_server(
