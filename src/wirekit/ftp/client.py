@@ -135,9 +135,13 @@ class FTPClient:
         self._epsv_ok = True
         self._mlsd_ok: bool | None = None
         self._private = False
-        self.connect()
-        if login:
-            self.login()
+        try:
+            self.connect()
+            if login:
+                self.login()
+        except BaseException:
+            self._abort()
+            raise
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> FTPClient:
@@ -235,6 +239,11 @@ class FTPClient:
             pass
         self._stream.close()
         self._stream = None
+
+    def _abort(self) -> None:
+        if self._stream is not None:
+            self._stream.close()
+            self._stream = None
 
     def __enter__(self) -> FTPClient:
         return self

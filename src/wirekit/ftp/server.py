@@ -150,6 +150,12 @@ class _DataChannel:
             write(view[:n])
             total += n
 
+    def abort(self) -> None:
+        """Drop the connection now (no graceful TLS close): used on errors and cancellation."""
+        if self.writer is not None:
+            self.writer.transport.abort()
+        self.sock.close()
+
     async def close(self) -> None:
         if self.writer is not None:
             self.writer.close()
@@ -291,8 +297,12 @@ class _Session(asyncio.Protocol):
     # --- data connections ----------------------------------------------------------------
 
     def _close_pasv(self) -> None:
-        if self.pasv_accept is not None and not self.pasv_accept.done():
-            self.pasv_accept.cancel()
+        task = self.pasv_accept
+        if task is not None:
+            if not task.done():
+                task.cancel()
+            elif not task.cancelled() and task.exception() is None:
+                task.result().close()  # accepted but never used
         self.pasv_accept = None
         if self.pasv_listener is not None:
             self.pasv_listener.close()
@@ -402,14 +412,19 @@ class _Session(asyncio.Protocol):
             except _DataError as exc:
                 self.reply(exc.code, exc.text)
                 return
+            ok = False
             try:
                 await work(chan)
+                ok = True
             except (ConnectionError, ssl.SSLError) as exc:
                 self.reply(426, f"Connection closed; transfer aborted ({type(exc).__name__}).")
-                await chan.close()
-                return
-            await chan.close()
-            self.reply(226, done)
+            finally:
+                if ok:
+                    await chan.close()
+                else:
+                    chan.abort()
+            if ok:
+                self.reply(226, done)
         finally:
             self.transferring = False
 
@@ -809,17 +824,21 @@ class _Session(asyncio.Protocol):
             async def work(chan: _DataChannel) -> None:
                 nonlocal completed
                 await chan.recv_to_file(self.loop, f)
+                if self.closing:
+                    # The control connection died: EOF on the data connection cannot mean "done".
+                    raise ConnectionAbortedError("control connection lost during STOR")
+                # Finish the file before the 226: a client may read it the moment it sees 226.
+                f.close()
+                if tmp is not None:
+                    os.replace(tmp, real)
                 completed = True
 
             await self._transfer(f"Ok to send data for {real.name}.", work)
         finally:
             f.close()
-            if tmp is not None:
-                if completed:
-                    os.replace(tmp, real)
-                else:
-                    with contextlib.suppress(OSError):
-                        tmp.unlink()
+            if tmp is not None and not completed:
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
 
     # --- file management -----------------------------------------------------------------
 

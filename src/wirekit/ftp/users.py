@@ -134,9 +134,7 @@ class UserDB:
         return name in self._users
 
 
-def parse_user_spec(
-    spec: str, default_home: str | os.PathLike[str]
-) -> tuple[str, str, frozenset[str]]:
+def parse_user_spec(spec: str) -> tuple[str, str, frozenset[str]]:
     """``NAME:PASS[:perms]`` from the command line.
 
     Raises:
