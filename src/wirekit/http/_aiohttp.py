@@ -151,6 +151,7 @@ class AiohttpTransport(AsyncTransport):
         self._loop: asyncio.AbstractEventLoop | None = None
         self._ssl: dict[Any, Any] = {}
         self._timeouts: dict[Timeout, aiohttp.ClientTimeout] = {}
+        self._yarls: dict[str, Any] = {}
 
     def _get_session(self) -> aiohttp.ClientSession:
         loop = asyncio.get_running_loop()
@@ -196,6 +197,17 @@ class AiohttpTransport(AsyncTransport):
             self._ssl[key] = ctx
         return ctx
 
+    def _yarl(self, url: URL) -> Any:
+        key = str(url)
+        yurl = self._yarls.get(key)
+        if yurl is None:
+            import yarl
+
+            yurl = yarl.URL(key, encoded=True)  # already normalised by wirekit: no re-quoting
+            if len(self._yarls) < 256:
+                self._yarls[key] = yurl
+        return yurl
+
     def _timeout(self, t: Timeout) -> aiohttp.ClientTimeout:
         ct = self._timeouts.get(t)
         if ct is None:
@@ -212,8 +224,6 @@ class AiohttpTransport(AsyncTransport):
         Raises:
             ConnectError, ConnectTimeout, ReadTimeout, TLSError, RemoteProtocolError, BrokenStreamError.
         """
-        import yarl
-
         session = self._get_session()
         ext = request.extensions
         url = request.url
@@ -243,7 +253,7 @@ class AiohttpTransport(AsyncTransport):
         try:
             resp = await session.request(
                 request.method,
-                yarl.URL(str(url), encoded=True),
+                self._yarl(url),
                 headers=request.headers._items,
                 data=body,
                 allow_redirects=False,
@@ -252,7 +262,7 @@ class AiohttpTransport(AsyncTransport):
             )
         except _ERRORS as exc:
             raise translate(exc, url) from exc
-        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in resp.raw_headers]
+        headers = list(resp.headers.items())  # decoded by aiohttp's C parser already
         version = resp.version
         return Response(
             resp.status,

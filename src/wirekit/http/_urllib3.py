@@ -170,6 +170,7 @@ class Urllib3Transport(Transport):
         self.pool_maxsize = pool_maxsize
         self._pools: dict[tuple[Any, ...], Any] = {}
         self._proxy_managers: dict[tuple[Any, ...], Any] = {}
+        self._timeouts: dict[Timeout, Any] = {}
 
     def _tls_kwargs(self, verify: Any, cert: Any) -> dict[str, Any]:
         kw: dict[str, Any] = {}
@@ -254,15 +255,20 @@ class Urllib3Transport(Transport):
         cert = ext.get("cert", self.cert)
         proxy = ext.get("proxy", self.proxy)
         t: Timeout = ext.get("timeout") or DEFAULT_TIMEOUT
-        timeout = urllib3.Timeout(connect=t.connect, read=t.read, total=t.total)
+        timeout = self._timeouts.get(t)
+        if timeout is None:
+            timeout = urllib3.Timeout(connect=t.connect, read=t.read, total=t.total)
+            if len(self._timeouts) < 64:
+                self._timeouts[t] = timeout
         items = request.headers._items
-        names = {k.lower() for k, _ in items}
-        headers: Any = dict(items) if len(names) == len(items) else urllib3.HTTPHeaderDict(items)
+        headers: Any = dict(items)
+        if len(headers) != len(items) or len({k.lower() for k in headers}) != len(items):
+            headers = urllib3.HTTPHeaderDict(items)
         body = request.content
         chunked = (
             body is not None
             and not isinstance(body, (bytes, bytearray, memoryview))
-            and "content-length" not in names
+            and "content-length" not in request.headers
         )
         try:
             if proxy:

@@ -39,6 +39,7 @@ http {{
         ssl_certificate {cert};
         ssl_certificate_key {key};
         root {tmp}/www;
+        location /plain/ {{ gzip off; }}
         location = /r301 {{ return 301 /hello.txt; }}
         location = /r302 {{ return 302 /hello.txt; }}
         location = /r307 {{ return 307 /proxy/anything; }}
