@@ -7,6 +7,7 @@ globals that change. Bytes come in, typed values come out; bad bytes from a peer
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from ..errors import DecodeError
@@ -223,14 +224,13 @@ def parse_path(text: str) -> tuple[str, str]:
     return address, rest.strip(" ")
 
 
+_BAD_PATH = re.compile(r"[\x00-\x1f\x7f <]")
+_BAD_QUOTED_PATH = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def _path_chars_ok(address: str) -> bool:
-    if '"' not in address:
-        return (
-            " " not in address
-            and "<" not in address
-            and all(ord(c) > 31 and c != "\x7f" for c in address)
-        )
-    return all(ord(c) > 31 and c != "\x7f" for c in address)
+    bad = _BAD_QUOTED_PATH if '"' in address else _BAD_PATH
+    return bad.search(address) is None
 
 
 def parse_params(text: str) -> dict[str, str | None]:
