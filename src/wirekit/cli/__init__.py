@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "scan": "wirekit.cli.scan:scan",
     "serve": "wirekit.cli.serve:serve",
     "lab": "wirekit.cli.lab:lab",
+    "ftp": "wirekit.cli.ftp:ftp",
     "ssh": "wirekit.cli.ssh:ssh",
     "http": "wirekit.cli.http:http",
     "snmp": "wirekit.cli.snmp:snmp",

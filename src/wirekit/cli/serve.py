@@ -11,6 +11,7 @@ from ._lazy import LazyGroup
 
 #: Protocol servers: name -> "module:attr" of a click command. One line per protocol.
 SERVE_COMMANDS: dict[str, str] = {
+    "ftp": "wirekit.cli.ftp:serve_ftp",
     "ssh": "wirekit.cli.ssh:serve_ssh",
     "snmp": "wirekit.cli.snmp:serve_snmp",
     "http": "wirekit.cli.http:serve_http",
