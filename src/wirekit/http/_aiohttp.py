@@ -12,6 +12,7 @@ import asyncio
 import ssl
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import unquote
 
 import aiohttp
 
@@ -233,15 +234,18 @@ class AiohttpTransport(AsyncTransport):
                 ext.get("verify", self.verify), ext.get("cert", self.cert)
             )
         proxy = ext.get("proxy", self.proxy)
+        proxy_auth_header = None
         if proxy:
             purl = URL(proxy)
             kwargs["proxy"] = str(purl.without_userinfo())
             if purl.username is not None:
-                from urllib.parse import unquote
+                from .auth import BasicAuth
 
-                kwargs["proxy_auth"] = aiohttp.BasicAuth(
-                    unquote(purl.username), unquote(purl.password or "")
-                )
+                creds = BasicAuth(unquote(purl.username), unquote(purl.password or ""))._header
+                if url.scheme == "https":  # sent on the CONNECT request only
+                    kwargs["proxy_headers"] = {"Proxy-Authorization": creds}
+                else:  # plain http: the request itself goes to the proxy
+                    proxy_auth_header = creds
         body = request.content
         if (
             body is not None
@@ -254,7 +258,9 @@ class AiohttpTransport(AsyncTransport):
             resp = await session.request(
                 request.method,
                 self._yarl(url),
-                headers=request.headers._items,
+                headers=request.headers._items
+                if proxy_auth_header is None
+                else [*request.headers._items, ("Proxy-Authorization", proxy_auth_header)],
                 data=body,
                 allow_redirects=False,
                 timeout=self._timeout(ext.get("timeout") or DEFAULT_TIMEOUT),
