@@ -246,7 +246,7 @@ def test_cli_craft_send_and_sniff(veth: VethPair) -> None:
             assert r.returncode == 0, r.stderr
             assert json.loads(r.stdout)["sent"]["packets"] == 1
             try:
-                out, err = sniffer.communicate(timeout=0.5)
+                out, _err = sniffer.communicate(timeout=0.5)
                 break
             except subprocess.TimeoutExpired:
                 continue
