@@ -77,11 +77,19 @@ def serve(kind: str) -> None:
         from wirekit.smtp.server import RecipientPolicy, SinkHandler, SMTPServer
         from wirekit.smtp.store import MaildirStore, MemoryStore
 
-        store = MemoryStore() if kind == "wirekit-memory" else MaildirStore(tempfile.mkdtemp(prefix="bench-maildir-", dir=WORK))
+        store = (
+            MemoryStore()
+            if kind == "wirekit-memory"
+            else MaildirStore(tempfile.mkdtemp(prefix="bench-maildir-", dir=WORK))
+        )
 
         async def main() -> None:
-            handler = SinkHandler(store, RecipientPolicy.of(accept_all=True), credentials={USER: PASSWORD})
-            server = SMTPServer(handler, "tcp:127.0.0.1:0", ssl_context=tls.server_context(), max_connections=1000)
+            handler = SinkHandler(
+                store, RecipientPolicy.of(accept_all=True), credentials={USER: PASSWORD}
+            )
+            server = SMTPServer(
+                handler, "tcp:127.0.0.1:0", ssl_context=tls.server_context(), max_connections=1000
+            )
             await server.start()
             _announce(server.address[1])
             await asyncio.Event().wait()
@@ -94,11 +102,11 @@ def serve(kind: str) -> None:
             def __init__(self) -> None:
                 self.messages: list[bytes] = []
 
-            async def handle_DATA(self, server, session, envelope):  # noqa: ANN001
+            async def handle_DATA(self, server, session, envelope):
                 self.messages.append(envelope.original_content)
                 return "250 OK"
 
-        def authenticator(server, session, envelope, mechanism, auth_data):  # noqa: ANN001
+        def authenticator(server, session, envelope, mechanism, auth_data):
             ok = auth_data.login == USER.encode() and auth_data.password == PASSWORD.encode()
             return AuthResult(success=ok, handled=False)  # aiosmtpd#283
 
@@ -108,7 +116,13 @@ def serve(kind: str) -> None:
         async def main() -> None:
             loop = asyncio.get_running_loop()
             server = await loop.create_server(
-                lambda: SMTP(handler, tls_context=ctx, authenticator=authenticator, auth_require_tls=True, hostname="bench"),
+                lambda: SMTP(
+                    handler,
+                    tls_context=ctx,
+                    authenticator=authenticator,
+                    auth_require_tls=True,
+                    hostname="bench",
+                ),
                 "127.0.0.1",
                 0,
             )
@@ -130,7 +144,10 @@ class Server:
         self.kind = kind
         env = dict(os.environ, PYTHONPATH=f"{ROOT}:{os.environ.get('PYTHONPATH', '')}")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bench.smtp", "--serve", kind], stdout=subprocess.PIPE, cwd=ROOT, env=env
+            [sys.executable, "-m", "bench.smtp", "--serve", kind],
+            stdout=subprocess.PIPE,
+            cwd=ROOT,
+            env=env,
         )
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline().decode()
@@ -170,7 +187,11 @@ def run_smtplib(port: int, n: int, tls: bool = False) -> None:
 def run_wirekit(port: int, n: int, tls: bool = False) -> None:
     from wirekit.smtp import SMTPClient
 
-    kw = dict(starttls=True, ssl_context=client_ctx(), username=USER, password=PASSWORD) if tls else {}
+    kw = (
+        dict(starttls=True, ssl_context=client_ctx(), username=USER, password=PASSWORD)
+        if tls
+        else {}
+    )
     with SMTPClient(f"tcp:localhost:{port}", timeout=30, local_hostname="bench", **kw) as c:
         for _ in range(n):
             c.sendmail(SENDER, [RCPT], MSG)
@@ -182,14 +203,18 @@ def run_async(port: int, n: int, conns: int, which: str) -> None:
     async def wk(i: int) -> None:
         from wirekit.smtp import AsyncSMTPClient
 
-        async with AsyncSMTPClient(f"tcp:127.0.0.1:{port}", timeout=30, local_hostname="bench") as c:
+        async with AsyncSMTPClient(
+            f"tcp:127.0.0.1:{port}", timeout=30, local_hostname="bench"
+        ) as c:
             for _ in range(per):
                 await c.sendmail(SENDER, [RCPT], MSG)
 
     async def aio(i: int) -> None:
         import aiosmtplib
 
-        c = aiosmtplib.SMTP(hostname="127.0.0.1", port=port, timeout=30, start_tls=False, local_hostname="bench")
+        c = aiosmtplib.SMTP(
+            hostname="127.0.0.1", port=port, timeout=30, start_tls=False, local_hostname="bench"
+        )
         await c.connect()
         for _ in range(per):
             await c.sendmail(SENDER, [RCPT], MSG)
@@ -209,7 +234,7 @@ def run_async(port: int, n: int, conns: int, which: str) -> None:
         loop.close()
 
 
-def measure(server: Server, fn, *args) -> dict[str, float]:  # noqa: ANN001
+def measure(server: Server, fn, *args) -> dict[str, float]:
     """Run ``fn(port, *args)``; msgs from args[0]."""
     n = args[0]
     s0 = server.cpu()
@@ -217,7 +242,13 @@ def measure(server: Server, fn, *args) -> dict[str, float]:  # noqa: ANN001
         fn(server.port, *args)
     time.sleep(0.05)  # let the server finish accounting the last replies
     s1 = server.cpu()
-    return {"n": n, "rate": n / t.wall, "client_us": t.cpu / n * 1e6, "server_us": (s1 - s0) / n * 1e6, "wall": t.wall}
+    return {
+        "n": n,
+        "rate": n / t.wall,
+        "client_us": t.cpu / n * 1e6,
+        "server_us": (s1 - s0) / n * 1e6,
+        "wall": t.wall,
+    }
 
 
 def main() -> None:
@@ -227,7 +258,9 @@ def main() -> None:
         os.sched_setaffinity(0, {1})
     except OSError:
         pass
-    servers = {k: Server(k) for k in ("wirekit-memory", "aiosmtpd", "aiosmtpd-uvloop", "wirekit-maildir")}
+    servers = {
+        k: Server(k) for k in ("wirekit-memory", "aiosmtpd", "aiosmtpd-uvloop", "wirekit-maildir")
+    }
     try:
         # warm up every server and client path once
         for k in ("wirekit-memory", "aiosmtpd", "aiosmtpd-uvloop"):
@@ -254,7 +287,14 @@ def main() -> None:
 
     def row(label: str, key: str, ratio: str = "") -> list[object]:
         x = r[key]
-        return [label, x["n"], f"{x['rate']:,.0f}", ratio, f"{x['client_us']:.0f}", f"{x['server_us']:.0f}"]
+        return [
+            label,
+            x["n"],
+            f"{x['rate']:,.0f}",
+            ratio,
+            f"{x['client_us']:.0f}",
+            f"{x['server_us']:.0f}",
+        ]
 
     a_ratio = r["A.wk"]["rate"] / r["A.aio"]["rate"]
     a_ratio_uv = r["A.wk"]["rate"] / r["A.aiouv"]["rate"]
@@ -266,15 +306,35 @@ def main() -> None:
     rows = [
         row("A. smtplib 1 conn -> **wirekit sink** (memory)", "A.wk", f"{a_ratio:.2f}x aiosmtpd"),
         row("A. smtplib 1 conn -> aiosmtpd (asyncio, memory)", "A.aio", "1.00"),
-        row("A. smtplib 1 conn -> aiosmtpd on uvloop", "A.aiouv", f"wirekit {a_ratio_uv:.2f}x this"),
-        row("B. smtplib STARTTLS+AUTH 1 conn -> **wirekit sink**", "B.wk", f"server cost {b_wk:.2f}x plain"),
-        row("B. smtplib STARTTLS+AUTH 1 conn -> aiosmtpd", "B.aio", f"server cost {b_aio:.2f}x plain"),
+        row(
+            "A. smtplib 1 conn -> aiosmtpd on uvloop", "A.aiouv", f"wirekit {a_ratio_uv:.2f}x this"
+        ),
+        row(
+            "B. smtplib STARTTLS+AUTH 1 conn -> **wirekit sink**",
+            "B.wk",
+            f"server cost {b_wk:.2f}x plain",
+        ),
+        row(
+            "B. smtplib STARTTLS+AUTH 1 conn -> aiosmtpd",
+            "B.aio",
+            f"server cost {b_aio:.2f}x plain",
+        ),
         row("C. smtplib 1 conn -> wirekit sink", "C.smtplib", "1.00 (client CPU)"),
-        row("C. **wirekit SMTPClient** 1 conn -> wirekit sink", "C.wk", f"client CPU {c_ratio:.2f}x smtplib"),
+        row(
+            "C. **wirekit SMTPClient** 1 conn -> wirekit sink",
+            "C.wk",
+            f"client CPU {c_ratio:.2f}x smtplib",
+        ),
         row("C. wirekit SMTPClient STARTTLS+AUTH -> wirekit sink", "C.wktls", ""),
-        row("D. **AsyncSMTPClient** 20 conns -> wirekit sink", "D.wk", f"{d_ratio:.2f}x aiosmtplib"),
+        row(
+            "D. **AsyncSMTPClient** 20 conns -> wirekit sink", "D.wk", f"{d_ratio:.2f}x aiosmtplib"
+        ),
         row("D. aiosmtplib 20 conns -> wirekit sink", "D.aio", "1.00"),
-        row("D. **AsyncSMTPClient** 20 conns -> aiosmtpd", "D.wk-aiosmtpd", f"{d_ratio2:.2f}x aiosmtplib"),
+        row(
+            "D. **AsyncSMTPClient** 20 conns -> aiosmtpd",
+            "D.wk-aiosmtpd",
+            f"{d_ratio2:.2f}x aiosmtplib",
+        ),
         row("D. aiosmtplib 20 conns -> aiosmtpd", "D.aio-aiosmtpd", "1.00"),
         row("E. smtplib 1 conn -> wirekit sink, Maildir + fsync", "E.wk", ""),
     ]

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -698,7 +697,9 @@ class ServerConnection:
 #: pre-rendered canned replies: id(reply) -> (without, with enhanced code). Built once, never mutated;
 #: the module keeps every key object alive, so no id is ever reused.
 _WIRE: dict[int, tuple[bytes, bytes]] = {
-    id(r): (r.to_bytes(False), r.to_bytes(True)) for r in list(globals().values()) if isinstance(r, Reply)
+    id(r): (r.to_bytes(False), r.to_bytes(True))
+    for r in list(globals().values())
+    if isinstance(r, Reply)
 }
 
 _COMMANDS = {
