@@ -43,6 +43,7 @@ class _StreamProtocol(asyncio.BufferedProtocol):
         "_chunk",
         "_drain",
         "_paused",
+        "_view",
         "buffer",
         "bytes_in",
         "bytes_out",
@@ -60,6 +61,7 @@ class _StreamProtocol(asyncio.BufferedProtocol):
         self.loop = loop
         self.buffer = ReceiveBuffer()
         self._chunk = bytearray(CHUNK)
+        self._view = memoryview(self._chunk)
         self.transport: asyncio.Transport | None = None
         self.waiter: asyncio.Future[None] | None = None
         self._drain: asyncio.Future[None] | None = None
@@ -76,10 +78,10 @@ class _StreamProtocol(asyncio.BufferedProtocol):
         self.transport = transport  # type: ignore[assignment]
 
     def get_buffer(self, sizehint: int) -> memoryview:
-        return memoryview(self._chunk)
+        return self._view
 
     def buffer_updated(self, nbytes: int) -> None:
-        data = self._chunk[:nbytes]
+        data = self._view[:nbytes]
         stream = self.stream
         if stream is not None and stream.trace is not None:
             stream.trace.received(bytes(data))
