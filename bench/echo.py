@@ -8,7 +8,9 @@ the sync client's CPU per line round trip, the hexdump trace's cost, and ``wirek
 cold start.
 
 Run: ``.venv-bench/bin/python -m bench echo`` from the repository root (about 2 minutes).
-Environment knobs: ``ECHO_SECONDS`` (per server, default 2), ``ECHO_ROUNDS`` (default 3).
+Environment knobs: ``ECHO_SECONDS`` (per server, default 2), ``ECHO_ROUNDS`` (default 3),
+``WIREKIT_SRC`` (a ``src`` directory to benchmark instead of the installed wirekit, e.g. an
+export of a commit: ``git archive HEAD src | tar -x -C /tmp/wk``; then ``WIREKIT_SRC=/tmp/wk/src``).
 """
 
 from __future__ import annotations
@@ -264,6 +266,12 @@ def _pin(cpu: int) -> list[str]:
     return argv
 
 
+def _env() -> dict[str, str]:
+    """The environment of child processes: bench importable, and WIREKIT_SRC first if set."""
+    paths = [os.environ["WIREKIT_SRC"]] if os.environ.get("WIREKIT_SRC") else []
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([*paths, str(ROOT)])}
+
+
 class Peer:
     """A server process (pinned to CPU 0) that announced its port."""
 
@@ -273,7 +281,7 @@ class Peer:
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            env=_env(),
         )
         watchdog = threading.Timer(60, self.proc.kill)
         watchdog.start()
@@ -320,6 +328,8 @@ def run_load(kind: str, mode: str, conns: int, seconds: float, size: int) -> dic
     finally:
         peer.stop()
     res = json.loads(out.stdout)
+    if not res["total"]:
+        raise RuntimeError(f"server {kind} answered no requests (is it broken?)")
     res["user"] = u1 - u0
     res["sys"] = s1 - s0
     return res
@@ -418,7 +428,7 @@ def bench_clients(rounds: int) -> tuple[list[list[object]], dict[str, float]]:
                     capture_output=True,
                     check=True,
                     timeout=120,
-                    env={**os.environ, "PYTHONPATH": str(ROOT), "PWNLIB_NOTERM": "1"},
+                    env={**_env(), "PWNLIB_NOTERM": "1"},
                 )
                 # pwntools prints its own status lines; ours is the JSON one.
                 res = json.loads(
@@ -476,7 +486,9 @@ def cold_start(runs: int = 10) -> list[list[object]]:
     for _ in range(runs):
         for name, argv in cases:  # interleaved, so load spikes hit every case alike
             t0 = time.perf_counter()
-            subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+            subprocess.run(
+                argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, env=_env()
+            )
             times[name].append(time.perf_counter() - t0)
     base = statistics.median(times["python -c pass"])
     return [
