@@ -41,23 +41,23 @@ def supported_encodings() -> list[str]:
 class _Zlib:
     def __init__(self, coding: str) -> None:
         self.coding = coding
-        # 16+MAX_WBITS: gzip wrapper; for deflate, RFC 9110 §8.4.1.2 says zlib format, but
-        # servers also send raw deflate: try zlib first, fall back to raw on the first chunk.
-        self._d = zlib.decompressobj(16 + zlib.MAX_WBITS if coding == "gzip" else zlib.MAX_WBITS)
-        self._first = coding == "deflate"
+        # 16+MAX_WBITS: gzip wrapper. For deflate, RFC 9110 §8.4.1.2 says zlib format, but
+        # servers also send raw deflate: the first two bytes tell (RFC 1950 §2.2 header check).
+        self._d: Any = zlib.decompressobj(16 + zlib.MAX_WBITS) if coding == "gzip" else None
+        self._head = b""
 
     def feed(self, data: bytes) -> Iterator[bytes]:
         buf = data
+        if self._d is None:
+            self._head += buf
+            if len(self._head) < 2:
+                return
+            b0, b1 = self._head[0], self._head[1]
+            is_zlib = (b0 & 0x0F) == 8 and ((b0 << 8) | b1) % 31 == 0
+            self._d = zlib.decompressobj(zlib.MAX_WBITS if is_zlib else -zlib.MAX_WBITS)
+            buf, self._head = self._head, b""
         while buf:
-            try:
-                out = self._d.decompress(buf, _PIECE)
-            except zlib.error:
-                if self._first:
-                    self._first = False
-                    self._d = zlib.decompressobj(-zlib.MAX_WBITS)
-                    continue
-                raise
-            self._first = False
+            out = self._d.decompress(buf, _PIECE)
             buf = self._d.unconsumed_tail
             if self._d.eof and self._d.unused_data and self.coding == "gzip":
                 # RFC 1952 §2.2: a gzip file may hold several members; decode them all.
@@ -68,7 +68,11 @@ class _Zlib:
                 yield out
 
     def flush(self) -> bytes:
-        return self._d.flush()
+        if self._d is None:
+            if self._head:
+                raise zlib.error("deflate body shorter than its header")
+            return b""
+        return bytes(self._d.flush())
 
 
 class _Brotli:

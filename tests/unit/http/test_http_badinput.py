@@ -98,3 +98,30 @@ def test_invalid_headers(headers: dict[str, str], both: Any) -> None:
     c = both()
     with pytest.raises(ConfigError):
         c.get("http://127.0.0.1:1/", headers=headers)
+
+
+def test_connect_timeout_when_the_backlog_is_full(both: Any) -> None:
+    from wirekit.errors import ConnectTimeout
+    from wirekit.http import Timeout
+
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(0)  # never accepts: once the queue is full, SYNs are dropped
+    port = srv.getsockname()[1]
+    fillers = []
+    for _ in range(4):
+        s = socket.socket()
+        s.setblocking(False)
+        try:
+            s.connect(("127.0.0.1", port))
+        except BlockingIOError:
+            pass
+        fillers.append(s)
+    try:
+        c = both(retries=0, timeout=Timeout(connect=0.5))
+        with pytest.raises(ConnectTimeout):
+            c.get(f"http://127.0.0.1:{port}/")
+    finally:
+        for s in fillers:
+            s.close()
+        srv.close()
