@@ -135,8 +135,69 @@ def serve(kind: str) -> None:
             uvloop.run(main())
         else:
             asyncio.run(main())
+    elif kind == "floor":
+        import uvloop
+
+        uvloop.run(_floor())
     else:
         raise SystemExit(f"unknown server kind {kind}")
+
+
+async def _floor() -> None:
+    """The floor: a minimal SMTP sink as a bare asyncio Protocol (no TLS, no checks, no store
+    beyond a list), like the research's 90-line sink. Not a product: a yardstick for this run."""
+    replies = {
+        b"EHLO": b"250-bench\r\n250-PIPELINING\r\n250 8BITMIME\r\n",
+        b"HELO": b"250 bench\r\n",
+        b"MAIL": b"250 OK\r\n",
+        b"RCPT": b"250 OK\r\n",
+        b"RSET": b"250 OK\r\n",
+        b"NOOP": b"250 OK\r\n",
+        b"DATA": b"354 go\r\n",
+        b"QUIT": b"221 bye\r\n",
+    }
+    store: list[bytes] = []
+
+    class Sink(asyncio.Protocol):
+        def connection_made(self, transport):
+            self.t = transport
+            self.buf = b""
+            self.data = False
+            transport.write(b"220 floor\r\n")
+
+        def data_received(self, chunk):
+            self.buf += chunk
+            out = []
+            while True:
+                if self.data:
+                    i = self.buf.find(b"\r\n.\r\n")
+                    if i < 0:
+                        break
+                    store.append(self.buf[:i])
+                    self.buf = self.buf[i + 5 :]
+                    self.data = False
+                    out.append(b"250 OK\r\n")
+                    continue
+                i = self.buf.find(b"\r\n")
+                if i < 0:
+                    break
+                line, self.buf = self.buf[:i], self.buf[i + 2 :]
+                verb = line[:4].upper()
+                out.append(replies.get(verb, b"500 ?\r\n"))
+                if verb == b"DATA":
+                    self.data = True
+                    self.buf = b"\r\n" + self.buf
+                elif verb == b"QUIT":
+                    self.t.write(b"".join(out))
+                    self.t.close()
+                    return
+            if out:
+                self.t.write(b"".join(out))
+
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(Sink, "127.0.0.1", 0)
+    _announce(server.sockets[0].getsockname()[1])
+    await asyncio.Event().wait()
 
 
 class Server:

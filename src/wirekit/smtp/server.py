@@ -189,7 +189,8 @@ class _SMTPProtocol(asyncio.Protocol):
         self._busy = False
         self._closed = False
         self._idle: asyncio.TimerHandle | None = None
-        self._last = 0.0
+        self._activity = 0
+        self._seen = 0
         self._task: asyncio.Future[None] | None = None  # the decision or TLS upgrade in progress
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -213,16 +214,17 @@ class _SMTPProtocol(asyncio.Protocol):
         if srv.idle_timeout:
             loop = srv._loop
             assert loop is not None
-            self._last = loop.time()
             self._idle = loop.call_later(srv.idle_timeout, self._check_idle)
 
     def _check_idle(self) -> None:
+        # cheaper than reading the clock per segment: data_received bumps a counter, and a
+        # session is idle when the counter did not move for a whole idle_timeout
         loop = self.server._loop
         if self._closed or loop is None:
             return
-        due = self._last + self.server.idle_timeout - loop.time()
-        if due > 0.05:
-            self._idle = loop.call_later(due, self._check_idle)
+        if self._activity != self._seen:
+            self._seen = self._activity
+            self._idle = loop.call_later(self.server.idle_timeout, self._check_idle)
             return
         # RFC 5321 §4.5.3.2.7: the server may close an idle session with 421
         if self.transport is not None:
@@ -234,8 +236,7 @@ class _SMTPProtocol(asyncio.Protocol):
         if conn is None:
             return
         self.server.stats.bytes += len(data)
-        if self._idle is not None:
-            self._last = self.server._loop.time()  # type: ignore[union-attr]
+        self._activity += 1
         conn.receive_data(data)
         if not self._busy:
             self._pump()
@@ -271,7 +272,11 @@ class _SMTPProtocol(asyncio.Protocol):
                 return
             else:  # pragma: no cover - every event type is handled above
                 continue
-            if inspect.isawaitable(result):
+            if (
+                type(result) is not Reply
+                and type(result) is not bool
+                and inspect.isawaitable(result)
+            ):
                 out.append(conn.data_to_send())
                 self._write(out)
                 self._busy = True
@@ -280,8 +285,13 @@ class _SMTPProtocol(asyncio.Protocol):
                 self._task = asyncio.ensure_future(self._finish(ev, result))
                 return
             out.append(conn.send(self._to_reply(ev, result)))
-        out.append(conn.data_to_send())
-        self._write(out)
+        if out:
+            out.append(conn.data_to_send())
+            self._write(out)
+        else:
+            data = conn.data_to_send()
+            if data and not self._closed:
+                self.transport.write(data)  # type: ignore[union-attr]
         if conn.should_close and self.transport is not None:
             self.transport.close()
 

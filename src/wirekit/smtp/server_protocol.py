@@ -553,8 +553,12 @@ class ServerConnection:
             self._reset_transaction()
             self._reply(R_DATA_BARE)
             return None
-        limit = self.max_data_line
-        if limit and len(body) > limit + 4 and max(map(len, body.split(b"\r\n"))) > limit:
+        line_limit = self.max_data_line
+        if (
+            line_limit
+            and len(body) > line_limit + 4
+            and max(map(len, body.split(b"\r\n"))) > line_limit
+        ):
             self._reset_transaction()
             self._reply(R_DATA_LINE)  # RFC 5321 §4.5.3.1.6: 998 octets + CRLF
             return None
