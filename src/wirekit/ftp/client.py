@@ -488,8 +488,9 @@ class FTPClient:
             if total is not None and offset >= total:
                 return 0
         with open(local, "r+b" if offset else "wb") as f:
-            f.seek(offset)
-            f.truncate()
+            if offset:
+                f.seek(offset)
+                f.truncate()
             return self.retrieve(path, f.write, offset=offset, progress=progress, total=total)
 
     def read_bytes(self, path: str) -> bytes:

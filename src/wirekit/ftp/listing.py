@@ -16,7 +16,9 @@ from ..errors import DecodeError
 
 __all__ = [
     "Entry",
+    "format_list",
     "format_list_line",
+    "format_mlsd",
     "format_mlsx",
     "parse_list_line",
     "parse_listing",
@@ -130,6 +132,40 @@ def format_mlsx(
     return f"type={kind};{size}modify={modify};perm={_mlsx_perm(is_dir, perms)};unix.mode=0{mode & 0o7777:o}; {name}"
 
 
+def format_mlsd(entries: list[tuple[str, os.stat_result]], perms: frozenset[str]) -> list[str]:
+    """MLSD lines for many entries; time and mode texts are cached per call (files share them)."""
+    times: dict[int, str] = {}
+    heads: dict[tuple[int, bool], str] = {}
+    out: list[str] = []
+    append = out.append
+    for name, st in entries:
+        mode = st.st_mode
+        is_dir = stat_mod.S_ISDIR(mode)
+        key = (mode, is_dir)
+        head = heads.get(key)
+        if head is None:
+            kind = "dir" if is_dir else "file" if stat_mod.S_ISREG(mode) else "os.unix=other"
+            head = heads[key] = f"type={kind};"
+        tail_key = -mode - 1
+        tail = heads.get((tail_key, is_dir))
+        if tail is None:
+            tail = heads[(tail_key, is_dir)] = (
+                f";perm={_mlsx_perm(is_dir, perms)};unix.mode=0{mode & 0o7777:o}; "
+            )
+        sec = int(st.st_mtime)
+        modify = times.get(sec)
+        if modify is None:
+            t = time.gmtime(sec)
+            modify = times[sec] = (
+                f"modify={t[0]:04d}{t[1]:02d}{t[2]:02d}{t[3]:02d}{t[4]:02d}{t[5]:02d}"
+            )
+        if is_dir:
+            append(f"{head}{modify}{tail}{name}")
+        else:
+            append(f"{head}size={st.st_size};{modify}{tail}{name}")
+    return out
+
+
 # --- LIST -------------------------------------------------------------------------------------
 
 
@@ -149,6 +185,31 @@ def format_list_line(
         when = f"{_MONTH_NAMES[t.tm_mon - 1]} {t.tm_mday:2d}  {t.tm_year}"
     suffix = f" -> {link_target}" if link_target is not None else ""
     return f"{_mode_string(st.st_mode)} {st.st_nlink:3d} {st.st_uid:<8d} {st.st_gid:<8d} {st.st_size:12d} {when} {name}{suffix}"
+
+
+def format_list(entries: list[tuple[str, os.stat_result]], now: float) -> list[str]:
+    """``ls -l`` lines for many entries, with per-call caches of mode and time texts."""
+    modes: dict[int, str] = {}
+    times: dict[int, str] = {}
+    out: list[str] = []
+    append = out.append
+    for name, st in entries:
+        mode_s = modes.get(st.st_mode)
+        if mode_s is None:
+            mode_s = modes[st.st_mode] = stat_mod.filemode(st.st_mode)
+        sec = int(st.st_mtime)
+        when = times.get(sec)
+        if when is None:
+            t = time.gmtime(sec)
+            if abs(now - sec) < 15552000:
+                when = f"{_MONTH_NAMES[t.tm_mon - 1]} {t.tm_mday:2d} {t.tm_hour:02d}:{t.tm_min:02d}"
+            else:
+                when = f"{_MONTH_NAMES[t.tm_mon - 1]} {t.tm_mday:2d}  {t.tm_year}"
+            times[sec] = when
+        append(
+            f"{mode_s} {st.st_nlink:3d} {st.st_uid:<8d} {st.st_gid:<8d} {st.st_size:12d} {when} {name}"
+        )
+    return out
 
 
 def _parse_unix(line: str, now: datetime.datetime) -> Entry | None:

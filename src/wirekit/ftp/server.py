@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, FTPReplyError
-from .listing import format_list_line, format_mlsx
+from .listing import format_list, format_list_line, format_mlsd, format_mlsx
 from .paths import VirtualFS
 from .protocol import (
     BadCommand,
@@ -92,6 +92,55 @@ async def sock_sendfile(
         sent += n
 
 
+class _FileSink(asyncio.BufferedProtocol):
+    """Receives a STOR straight into one large buffer and writes it to the file (no per-read
+    reader registration, unlike ``sock_recv_into``)."""
+
+    def __init__(self, f: Any, done: asyncio.Future[int]) -> None:
+        self.view = memoryview(bytearray(BLOCK))
+        self.write = f.write
+        self.done = done
+        self.total = 0
+        self.transport: Any = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport
+
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return self.view
+
+    def buffer_updated(self, nbytes: int) -> None:
+        try:
+            self.write(self.view[:nbytes])
+        except OSError as exc:
+            if not self.done.done():
+                self.done.set_exception(exc)
+            self.transport.abort()
+            return
+        self.total += nbytes
+
+    def eof_received(self) -> bool:
+        if not self.done.done():
+            self.done.set_result(self.total)
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.done.done():
+            if exc is not None:
+                self.done.set_exception(ConnectionResetError(str(exc)))
+            else:
+                self.done.set_result(self.total)
+
+
+async def _sink(loop: asyncio.AbstractEventLoop, sock: socket.socket, f: Any) -> int:
+    done: asyncio.Future[int] = loop.create_future()
+    transport, _ = await loop.connect_accepted_socket(lambda: _FileSink(f, done), sock)
+    try:
+        return await done
+    finally:
+        transport.close()
+
+
 class _DataChannel:
     """One data connection: a raw socket, or a TLS stream when PROT P is on."""
 
@@ -134,21 +183,7 @@ class _DataChannel:
                     return total
                 f.write(chunk)
                 total += len(chunk)
-        buf = bytearray(BLOCK)
-        view = memoryview(buf)
-        write = f.write
-        sock = self.sock
-        fd = sock.fileno()
-        while True:
-            try:
-                n = sock.recv_into(buf)
-            except BlockingIOError:
-                await _wait_fd(loop, fd, write=False)
-                continue
-            if n == 0:
-                return total
-            write(view[:n])
-            total += n
+        return await _sink(loop, self.sock, f)
 
     def abort(self) -> None:
         """Drop the connection now (no graceful TLS close): used on errors and cancellation."""
@@ -661,20 +696,20 @@ class _Session(asyncio.Protocol):
         path = " ".join(words) if words else "."
         return self._resolve(path)
 
-    def _entries(self, real: Path) -> list[tuple[str, os.stat_result, str | None]]:
-        assert self.fs is not None
-        out: list[tuple[str, os.stat_result, str | None]] = []
+    def _entries(self, real: Path) -> list[tuple[str, os.stat_result]]:
+        out: list[tuple[str, os.stat_result]] = []
+        append = out.append
         with os.scandir(real) as it:
             for e in it:
                 try:
                     st = e.stat()
-                except OSError:
+                except OSError:  # a dangling symlink: show the link itself
                     try:
                         st = e.stat(follow_symlinks=False)
                     except OSError:
                         continue
-                out.append((e.name, st, None))
-        out.sort(key=lambda x: x[0])
+                append((e.name, st))
+        out.sort()
         return out
 
     async def _send_listing(self, lines: list[str]) -> None:
@@ -690,7 +725,7 @@ class _Session(asyncio.Protocol):
         _vpath, real = self._list_target(arg)
         now = time.time()
         if real.is_dir():
-            lines = [format_list_line(n, st, now) for n, st, _t in self._entries(real)]
+            lines = format_list(self._entries(real), now)
         elif real.exists():
             lines = [format_list_line(real.name, real.stat(), now)]
         else:
@@ -700,7 +735,7 @@ class _Session(asyncio.Protocol):
     async def cmd_nlst(self, arg: str) -> None:
         _vpath, real = self._list_target(arg)
         if real.is_dir():
-            lines = [n for n, _st, _t in self._entries(real)]
+            lines = sorted(os.listdir(real))
         elif real.exists():
             lines = [real.name]
         else:
@@ -713,7 +748,7 @@ class _Session(asyncio.Protocol):
             raise FTPReplyError(501, "MLSD needs a directory.")
         assert self.user is not None
         perms = self.user.perms
-        lines = [format_mlsx(n, st, perms) for n, st, _t in self._entries(real)]
+        lines = format_mlsd(self._entries(real), perms)
         await self._send_listing(lines)
 
     async def cmd_mlst(self, arg: str) -> None:

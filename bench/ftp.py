@@ -1,0 +1,378 @@
+"""FTP benchmark: the wirekit FTP server against pyftpdlib and aioftp; wirekit's FTPClient
+against curl, lftp and ftplib on the same server.
+
+Servers run in their own processes (``python -m bench.ftp --serve KIND PORT ROOT``) pinned to
+CPU 0; clients run in their own processes pinned to CPU 1. Server CPU comes from /proc of the
+server pid; client CPU from getrusage of the client child (the Python clients report the CPU
+of the transfer alone, without interpreter start-up). Every transfer is checked by size.
+
+Rows:
+  A. server, download and upload of one big file (curl as the client): throughput and server CPU.
+  B. server, LIST and MLSD of 1,000 files including connect + login (ftplib, median of runs).
+  C. client, download and upload against the wirekit server: wirekit vs curl, lftp, ftplib.
+
+Run: ``.venv-bench/bin/python -m bench ftp`` from the repository root (about 1-3 minutes).
+Knobs: ``FTP_MIB`` (default 500), ``FTP_REPEAT`` (default 2, best of), ``FTP_LIST_RUNS`` (15).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ftplib
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from bench._common import proc_cpu, write_table
+
+HERE = Path(__file__).parent
+ROOT = HERE.parent
+WORK = HERE / ".work" / "ftp"
+MIB = int(os.environ.get("FTP_MIB", "500"))
+REPEAT = int(os.environ.get("FTP_REPEAT", "2"))
+LIST_RUNS = int(os.environ.get("FTP_LIST_RUNS", "15"))
+USER, PASSWORD = "bench", "bench"
+SERVER_CPU, CLIENT_CPU = {0}, {1}
+
+
+# --------------------------------------------------------------------------- servers (child side)
+
+
+def serve(kind: str, port: int, root: str) -> None:
+    with contextlib.suppress(OSError):
+        os.sched_setaffinity(0, SERVER_CPU)
+    if kind == "wirekit":
+        import asyncio
+
+        from wirekit.ftp.server import FTPServer
+        from wirekit.ftp.users import UserDB
+        from wirekit.runtime.loop import run
+
+        async def main() -> None:
+            db = UserDB()
+            db.add(USER, PASSWORD, root)
+            srv = FTPServer(db, "127.0.0.1", port, auth_failure_delay=0)
+            await srv.start()
+            print("READY", flush=True)
+            await asyncio.Event().wait()
+
+        run(main)
+    elif kind == "pyftpdlib":
+        import logging
+
+        from pyftpdlib.authorizers import DummyAuthorizer
+        from pyftpdlib.handlers import FTPHandler
+        from pyftpdlib.servers import FTPServer as PyServer
+
+        logging.disable(logging.CRITICAL)
+        auth = DummyAuthorizer()
+        auth.add_user(USER, PASSWORD, root, perm="elradfmwMT")
+        handler = FTPHandler
+        handler.authorizer = auth
+        server = PyServer(("127.0.0.1", port), handler)
+        print("READY", flush=True)
+        server.serve_forever()
+    elif kind == "aioftp":
+        import asyncio
+        import logging
+
+        import aioftp
+
+        logging.disable(logging.CRITICAL)
+
+        async def amain() -> None:
+            user = aioftp.User(USER, PASSWORD, home_path="/", base_path=Path(root))
+            server = aioftp.Server([user])
+            await server.start("127.0.0.1", port)
+            print("READY", flush=True)
+            await server.serve_forever()
+
+        asyncio.run(amain())
+    else:
+        raise SystemExit(f"unknown server {kind}")
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def server(kind: str, root: Path) -> Iterator[tuple[int, int]]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bench.ftp", "--serve", kind, str(port), str(root)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        if "READY" not in line:
+            raise RuntimeError(f"{kind} server did not start")
+        time.sleep(0.2)
+        yield port, proc.pid
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        if proc.stdout:
+            proc.stdout.close()
+
+
+# --------------------------------------------------------------------------- clients
+
+
+def pin_client() -> None:
+    with contextlib.suppress(OSError):
+        os.sched_setaffinity(0, CLIENT_CPU)
+
+
+def _children_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def run_child(args: list[str]) -> tuple[float, float, str]:
+    """Run a client process pinned to CPU 1: (wall, child CPU, stdout)."""
+    c0 = _children_cpu()
+    t0 = time.perf_counter()
+    proc = subprocess.run(args, capture_output=True, text=True, timeout=600, preexec_fn=pin_client, cwd=ROOT)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise RuntimeError(f"{args[0]} failed: {proc.stderr[-500:]}")
+    return wall, _children_cpu() - c0, proc.stdout
+
+
+def py_client(kind: str, direction: str, port: int, src: Path, remote: str) -> tuple[float, float]:
+    """A Python client in its own process; it reports the transfer's own wall and CPU."""
+    _, _, out = run_child([sys.executable, "-m", "bench.ftp", "--client", kind, direction, str(port), str(src), remote])
+    data = json.loads(out.strip().splitlines()[-1])
+    return data["wall"], data["cpu"]
+
+
+def client_main(kind: str, direction: str, port: int, src: str, remote: str) -> None:
+    """Child side of py_client."""
+    if kind == "wirekit":
+        from wirekit.ftp.client import FTPClient
+
+        c = FTPClient("127.0.0.1", port, USER, PASSWORD, timeout=120)
+        t0, c0 = time.perf_counter(), time.process_time()
+        if direction == "down":
+            c.download(remote, os.devnull)
+        else:
+            c.upload(src, remote)
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        c.close()
+    else:
+        f = ftplib.FTP()
+        f.connect("127.0.0.1", port, timeout=120)
+        f.login(USER, PASSWORD)
+        t0, c0 = time.perf_counter(), time.process_time()
+        if direction == "down":
+            with open(os.devnull, "wb") as out:
+                f.retrbinary(f"RETR {remote}", out.write, blocksize=1 << 20)
+        else:
+            with open(src, "rb") as fin:
+                f.storbinary(f"STOR {remote}", fin, blocksize=1 << 20)
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        f.quit()
+    print(json.dumps({"wall": wall, "cpu": cpu}))
+
+
+def c_client(kind: str, direction: str, port: int, src: Path, remote: str) -> tuple[float, float]:
+    url = f"ftp://{USER}:{PASSWORD}@127.0.0.1:{port}/{remote}"
+    if kind == "curl":
+        args = ["curl", "-sS", "-o", os.devnull, url] if direction == "down" else ["curl", "-sS", "-T", str(src), url]
+    else:
+        op = f"get {remote} -o {os.devnull}" if direction == "down" else f"put {src} -o {remote}"
+        script = f"set ftp:ssl-allow false; set xfer:clobber on; set net:max-retries 1; open -u {USER},{PASSWORD} -p {port} 127.0.0.1; {op}"
+        args = ["lftp", "-c", script]
+    wall, cpu, _ = run_child(args)
+    return wall, cpu
+
+
+def transfer(kind: str, direction: str, port: int, src: Path, remote: str) -> tuple[float, float]:
+    if kind in ("wirekit", "ftplib"):
+        return py_client(kind, direction, port, src, remote)
+    return c_client(kind, direction, port, src, remote)
+
+
+# --------------------------------------------------------------------------- measurements
+
+
+def list_time(port: int, verb: str) -> float:
+    t0 = time.perf_counter()
+    f = ftplib.FTP()
+    f.connect("127.0.0.1", port, timeout=30)
+    f.login(USER, PASSWORD)
+    lines: list[str] = []
+    f.retrlines(f"{verb} many", lines.append)
+    f.quit()
+    dt = time.perf_counter() - t0
+    assert len(lines) >= 1000, f"{verb} returned {len(lines)} lines"
+    return dt
+
+
+def main() -> None:
+    for tool in ("curl", "lftp"):
+        if shutil.which(tool) is None:
+            raise SystemExit(f"bench ftp needs {tool}")
+    pin_client()  # the bench process itself (ftplib listings) stays off the server's CPU
+    shutil.rmtree(WORK, ignore_errors=True)
+    WORK.mkdir(parents=True)
+    src = WORK / "src.bin"
+    chunk = os.urandom(1 << 20)
+    with open(src, "wb") as f:
+        for _ in range(MIB):
+            f.write(chunk)
+    size = src.stat().st_size
+    rows: list[list[object]] = []
+    results: dict[tuple[str, str], tuple[float, float]] = {}
+
+    # A. servers, curl as the client
+    for kind in ("wirekit", "pyftpdlib", "aioftp"):
+        root = WORK / kind
+        root.mkdir()
+        os.link(src, root / "big.bin")
+        with server(kind, root) as (port, pid):
+            for direction in ("down", "up"):
+                best_wall, best_cpu = float("inf"), float("inf")
+                for i in range(REPEAT):
+                    remote = "big.bin" if direction == "down" else f"up{i}.bin"
+                    cpu0 = proc_cpu(pid)
+                    wall, _ = c_client("curl", direction, port, src, remote)
+                    cpu = proc_cpu(pid) - cpu0
+                    if direction == "up":
+                        got = (root / remote).stat().st_size
+                        assert got == size, f"{kind} stored {got} of {size} bytes"
+                        (root / remote).unlink()
+                    best_wall, best_cpu = min(best_wall, wall), min(best_cpu, cpu)
+                results[(kind, direction)] = (best_wall, best_cpu)
+        shutil.rmtree(root)
+    for direction in ("down", "up"):
+        py_wall, py_cpu = results[("pyftpdlib", direction)]
+        aio_cpu = results[("aioftp", direction)][1]
+        for kind in ("wirekit", "pyftpdlib", "aioftp"):
+            wall, cpu = results[(kind, direction)]
+            rows.append(
+                [
+                    f"A server {direction} {MIB} MiB (curl)",
+                    kind,
+                    f"{size / wall / 1048576:.0f} MiB/s",
+                    f"{py_wall / wall:.2f}x",
+                    f"{cpu:.2f} s",
+                    f"{cpu / py_cpu:.2f}x" if py_cpu else "-",
+                    f"{aio_cpu / cpu:.1f}x less" if cpu else "-",
+                ]
+            )
+
+    # B. listing 1,000 files including connect + login
+    list_res: dict[tuple[str, str], float] = {}
+    for kind in ("wirekit", "pyftpdlib", "aioftp"):
+        root = WORK / f"list-{kind}"
+        (root / "many").mkdir(parents=True)
+        for i in range(1000):
+            (root / "many" / f"file-{i:04d}.dat").write_bytes(b"x" * (i % 97))
+        with server(kind, root) as (port, _pid):
+            for verb in ("LIST", "MLSD"):
+                list_time(port, verb)  # warm the server
+                list_res[(kind, verb)] = statistics.median(list_time(port, verb) for _ in range(LIST_RUNS))
+    for verb in ("LIST", "MLSD"):
+        py = list_res[("pyftpdlib", verb)]
+        for kind in ("wirekit", "pyftpdlib", "aioftp"):
+            t = list_res[(kind, verb)]
+            rows.append([f"B {verb} 1,000 files + login (ftplib, median of {LIST_RUNS})", kind, f"{t * 1000:.1f} ms", f"{py / t:.2f}x", "", "", ""])
+
+    # C. clients against the wirekit server
+    root = WORK / "clients"
+    root.mkdir()
+    os.link(src, root / "big.bin")
+    client_res: dict[tuple[str, str], tuple[float, float]] = {}
+    with server("wirekit", root) as (port, _pid):
+        for direction in ("down", "up"):
+            for kind in ("wirekit", "ftplib", "curl", "lftp"):
+                best_wall, best_cpu = float("inf"), float("inf")
+                for i in range(REPEAT):
+                    remote = "big.bin" if direction == "down" else f"c-{kind}-{i}.bin"
+                    wall, cpu = transfer(kind, direction, port, src, remote)
+                    if direction == "up":
+                        got = (root / remote).stat().st_size
+                        assert got == size, f"{kind} uploaded {got} of {size} bytes"
+                        (root / remote).unlink()
+                    best_wall, best_cpu = min(best_wall, wall), min(best_cpu, cpu)
+                client_res[(kind, direction)] = (best_wall, best_cpu)
+    for direction in ("down", "up"):
+        best_other = min(client_res[(k, direction)][0] for k in ("ftplib", "curl", "lftp"))
+        curl_cpu = client_res[("curl", direction)][1]
+        for kind in ("wirekit", "ftplib", "curl", "lftp"):
+            wall, cpu = client_res[(kind, direction)]
+            rows.append(
+                [
+                    f"C client {direction} {MIB} MiB (wirekit server)",
+                    kind,
+                    f"{size / wall / 1048576:.0f} MiB/s",
+                    f"{best_other / wall:.2f}x best other",
+                    f"{cpu:.2f} s",
+                    f"{cpu / curl_cpu:.2f}x curl" if curl_cpu else "-",
+                    "",
+                ]
+            )
+    shutil.rmtree(WORK, ignore_errors=True)
+
+    # Targets
+    notes = _notes(results, list_res, client_res)
+    write_table(
+        "ftp",
+        "FTP: wirekit server vs pyftpdlib and aioftp; wirekit client vs curl, lftp, ftplib",
+        ["row", "impl", "throughput / time", "speed vs pyftpdlib (A, B) / best other (C)", "CPU", "CPU vs pyftpdlib (A) / curl (C)", "CPU vs aioftp (A)"],
+        rows,
+        notes,
+    )
+
+
+def _notes(results: dict[tuple[str, str], tuple[float, float]], list_res: dict[tuple[str, str], float], client_res: dict[tuple[str, str], tuple[float, float]]) -> str:
+    lines = [
+        f"Setup: {MIB} MiB file from the page cache; best of {REPEAT} per cell; servers pinned to CPU 0, clients to CPU 1;",
+        "server CPU from /proc/PID/stat (includes the kernel's sendfile/copy work); Python clients report the transfer's own CPU.",
+        "",
+        "Targets (issue 7):",
+    ]
+    for direction in ("down", "up"):
+        wk_wall, wk_cpu = results[("wirekit", direction)]
+        py_wall, py_cpu = results[("pyftpdlib", direction)]
+        aio_cpu = results[("aioftp", direction)][1]
+        thr = py_wall / wk_wall
+        ok = thr >= 1.0 and wk_cpu <= py_cpu and aio_cpu / max(wk_cpu, 1e-9) >= 3
+        lines.append(
+            f"- server {direction}: throughput {thr:.2f}x pyftpdlib (target >= 1), CPU {wk_cpu:.2f} s vs pyftpdlib {py_cpu:.2f} s "
+            f"(target <=), {aio_cpu / max(wk_cpu, 1e-9):.1f}x less than aioftp (target >= 3): {'MET' if ok else 'MISSED'}"
+        )
+    for verb in ("LIST", "MLSD"):
+        wk, py = list_res[("wirekit", verb)], list_res[("pyftpdlib", verb)]
+        lines.append(f"- {verb} of 1,000 files incl. login: {wk * 1000:.1f} ms vs pyftpdlib {py * 1000:.1f} ms (target <=): {'MET' if wk <= py else 'MISSED'}")
+    for direction in ("down", "up"):
+        wk = client_res[("wirekit", direction)][0]
+        best = min(client_res[(k, direction)][0] for k in ("ftplib", "curl", "lftp"))
+        lines.append(f"- client {direction}: {best / wk:.2f}x the best of curl/lftp/ftplib (target >= 0.9): {'MET' if best / wk >= 0.9 else 'MISSED'}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) >= 2 and sys.argv[1] == "--serve":
+        serve(sys.argv[2], int(sys.argv[3]), sys.argv[4])
+    elif len(sys.argv) >= 2 and sys.argv[1] == "--client":
+        client_main(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5], sys.argv[6])
+    else:
+        main()
