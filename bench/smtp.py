@@ -12,7 +12,8 @@ Rows:
   E. the sink with its default durable Maildir store (fsync file + directory before 250).
 
 Run: ``.venv-bench/bin/python -m bench smtp`` from the repository root (about a minute).
-Knobs: ``SMTP_MSGS`` (default 2000), ``SMTP_FSYNC_MSGS`` (default 300).
+Knobs: ``SMTP_MSGS`` (per row and round, default 1000), ``SMTP_ROUNDS`` (default 3),
+``SMTP_FSYNC_MSGS`` (default 300).
 """
 
 from __future__ import annotations
@@ -33,8 +34,9 @@ HERE = Path(__file__).parent
 ROOT = HERE.parent
 WORK = HERE / ".work" / "smtp"
 
-N = int(os.environ.get("SMTP_MSGS", "2000"))
+N = int(os.environ.get("SMTP_MSGS", "1000"))
 N_FSYNC = int(os.environ.get("SMTP_FSYNC_MSGS", "300"))
+ROUNDS = int(os.environ.get("SMTP_ROUNDS", "3"))
 USER, PASSWORD = "bench", "bench-secret"
 SENDER, RCPT = "bench@example.test", "sink@example.test"
 
@@ -312,6 +314,30 @@ def measure(server: Server, fn, *args) -> dict[str, float]:
     }
 
 
+def _median(values: list[float]) -> float:
+    import statistics
+
+    return statistics.median(values)
+
+
+PLAN = [
+    # key, server, client, extra args
+    ("A.floor", "floor", run_smtplib, ()),
+    ("A.wk", "wirekit-memory", run_smtplib, ()),
+    ("A.aio", "aiosmtpd", run_smtplib, ()),
+    ("A.aiouv", "aiosmtpd-uvloop", run_smtplib, ()),
+    ("B.wk", "wirekit-memory", run_smtplib, (True,)),
+    ("B.aio", "aiosmtpd", run_smtplib, (True,)),
+    ("C.smtplib", "wirekit-memory", run_smtplib, ()),
+    ("C.wk", "wirekit-memory", run_wirekit, ()),
+    ("C.wktls", "wirekit-memory", run_wirekit, (True,)),
+    ("D.wk", "wirekit-memory", run_async, (20, "wirekit")),
+    ("D.aio", "wirekit-memory", run_async, (20, "aiosmtplib")),
+    ("D.wk-aiosmtpd", "aiosmtpd", run_async, (20, "wirekit")),
+    ("D.aio-aiosmtpd", "aiosmtpd", run_async, (20, "aiosmtplib")),
+]
+
+
 def main() -> None:
     WORK.mkdir(parents=True, exist_ok=True)
     _tls()
@@ -319,66 +345,76 @@ def main() -> None:
         os.sched_setaffinity(0, {1})
     except OSError:
         pass
-    servers = {
-        k: Server(k) for k in ("wirekit-memory", "aiosmtpd", "aiosmtpd-uvloop", "wirekit-maildir")
-    }
+    load_before = os.getloadavg()[0]
+    kinds = ("floor", "wirekit-memory", "aiosmtpd", "aiosmtpd-uvloop", "wirekit-maildir")
+    servers = {k: Server(k) for k in kinds}
+    runs: dict[str, list[dict[str, float]]] = {key: [] for key, *_ in PLAN}
     try:
-        # warm up every server and client path once
-        for k in ("wirekit-memory", "aiosmtpd", "aiosmtpd-uvloop"):
-            run_smtplib(servers[k].port, 50)
-            run_smtplib(servers[k].port, 20, tls=True)
+        for k in ("floor", "wirekit-memory", "aiosmtpd", "aiosmtpd-uvloop"):
+            run_smtplib(servers[k].port, 50)  # warm up
+            if k != "floor":
+                run_smtplib(servers[k].port, 20, True)
         run_wirekit(servers["wirekit-memory"].port, 50)
-        r: dict[str, dict[str, float]] = {}
-        r["A.wk"] = measure(servers["wirekit-memory"], run_smtplib, N)
-        r["A.aio"] = measure(servers["aiosmtpd"], run_smtplib, N)
-        r["A.aiouv"] = measure(servers["aiosmtpd-uvloop"], run_smtplib, N)
-        r["B.wk"] = measure(servers["wirekit-memory"], run_smtplib, N, True)
-        r["B.aio"] = measure(servers["aiosmtpd"], run_smtplib, N, True)
-        r["C.smtplib"] = measure(servers["wirekit-memory"], run_smtplib, N)
-        r["C.wk"] = measure(servers["wirekit-memory"], run_wirekit, N)
-        r["C.wktls"] = measure(servers["wirekit-memory"], run_wirekit, N, True)
-        r["D.wk"] = measure(servers["wirekit-memory"], run_async, N, 20, "wirekit")
-        r["D.aio"] = measure(servers["wirekit-memory"], run_async, N, 20, "aiosmtplib")
-        r["D.wk-aiosmtpd"] = measure(servers["aiosmtpd"], run_async, N, 20, "wirekit")
-        r["D.aio-aiosmtpd"] = measure(servers["aiosmtpd"], run_async, N, 20, "aiosmtplib")
-        r["E.wk"] = measure(servers["wirekit-maildir"], run_smtplib, N_FSYNC)
+        for _ in range(ROUNDS):  # interleaved rounds: every row sees the same background load
+            for key, kind, fn, extra in PLAN:
+                runs[key].append(measure(servers[kind], fn, N, *extra))
+        fsync = measure(servers["wirekit-maildir"], run_smtplib, N_FSYNC)
     finally:
-        for s in servers.values():
-            s.stop()
+        for srv in servers.values():
+            srv.stop()
 
-    def row(label: str, key: str, ratio: str = "") -> list[object]:
-        x = r[key]
+    def med(key: str, field: str) -> float:
+        return _median([x[field] for x in runs[key]])
+
+    def ratio(a: str, b: str, field: str) -> float:
+        # the median of per-round ratios: each ratio compares runs made moments apart
+        return _median([x[field] / y[field] for x, y in zip(runs[a], runs[b], strict=True)])
+
+    def row(label: str, key: str, note: str = "") -> list[object]:
         return [
             label,
-            x["n"],
-            f"{x['rate']:,.0f}",
-            ratio,
-            f"{x['client_us']:.0f}",
-            f"{x['server_us']:.0f}",
+            N,
+            f"{med(key, 'rate'):,.0f}",
+            note,
+            f"{med(key, 'client_us'):.0f}",
+            f"{med(key, 'server_us'):.0f}",
         ]
 
-    a_ratio = r["A.wk"]["rate"] / r["A.aio"]["rate"]
-    a_ratio_uv = r["A.wk"]["rate"] / r["A.aiouv"]["rate"]
-    b_wk = r["B.wk"]["server_us"] / r["A.wk"]["server_us"]
-    b_aio = r["B.aio"]["server_us"] / r["A.aio"]["server_us"]
-    c_ratio = r["C.wk"]["client_us"] / r["C.smtplib"]["client_us"]
-    d_ratio = r["D.wk"]["rate"] / r["D.aio"]["rate"]
-    d_ratio2 = r["D.wk-aiosmtpd"]["rate"] / r["D.aio-aiosmtpd"]["rate"]
+    a_rate = ratio("A.wk", "A.aio", "rate")
+    a_rate_uv = ratio("A.wk", "A.aiouv", "rate")
+    a_cpu = ratio("A.aio", "A.wk", "server_us")
+    a_floor = ratio("A.wk", "A.floor", "server_us")
+    floor_rate = ratio("A.floor", "A.aio", "rate")
+    b_wk = ratio("B.wk", "A.wk", "server_us")
+    b_aio = ratio("B.aio", "A.aio", "server_us")
+    c_ratio = ratio("C.wk", "C.smtplib", "client_us")
+    d_ratio = ratio("D.wk", "D.aio", "rate")
+    d_ratio2 = ratio("D.wk-aiosmtpd", "D.aio-aiosmtpd", "rate")
+    scaled_target = 100 / 62.5  # research: 100 µs target over a 60-65 µs floor
     rows = [
-        row("A. smtplib 1 conn -> **wirekit sink** (memory)", "A.wk", f"{a_ratio:.2f}x aiosmtpd"),
-        row("A. smtplib 1 conn -> aiosmtpd (asyncio, memory)", "A.aio", "1.00"),
         row(
-            "A. smtplib 1 conn -> aiosmtpd on uvloop", "A.aiouv", f"wirekit {a_ratio_uv:.2f}x this"
+            "A. smtplib 1 conn -> floor (bare asyncio sink, yardstick)",
+            "A.floor",
+            f"{floor_rate:.2f}x aiosmtpd",
         ),
+        row(
+            "A. smtplib 1 conn -> **wirekit sink** (memory store)",
+            "A.wk",
+            f"{a_rate:.2f}x aiosmtpd; server CPU {a_floor:.2f}x floor",
+        ),
+        row(
+            "A. smtplib 1 conn -> aiosmtpd (asyncio, memory)",
+            "A.aio",
+            f"1.00; server CPU {a_cpu:.2f}x wirekit's",
+        ),
+        row("A. smtplib 1 conn -> aiosmtpd on uvloop", "A.aiouv", f"wirekit {a_rate_uv:.2f}x this"),
         row(
             "B. smtplib STARTTLS+AUTH 1 conn -> **wirekit sink**",
             "B.wk",
-            f"server cost {b_wk:.2f}x plain",
+            f"server CPU {b_wk:.2f}x plain",
         ),
         row(
-            "B. smtplib STARTTLS+AUTH 1 conn -> aiosmtpd",
-            "B.aio",
-            f"server cost {b_aio:.2f}x plain",
+            "B. smtplib STARTTLS+AUTH 1 conn -> aiosmtpd", "B.aio", f"server CPU {b_aio:.2f}x plain"
         ),
         row("C. smtplib 1 conn -> wirekit sink", "C.smtplib", "1.00 (client CPU)"),
         row(
@@ -397,36 +433,52 @@ def main() -> None:
             f"{d_ratio2:.2f}x aiosmtplib",
         ),
         row("D. aiosmtplib 20 conns -> aiosmtpd", "D.aio-aiosmtpd", "1.00"),
-        row("E. smtplib 1 conn -> wirekit sink, Maildir + fsync", "E.wk", ""),
+        [
+            "E. smtplib 1 conn -> wirekit sink, Maildir + fsync",
+            N_FSYNC,
+            f"{fsync['rate']:,.0f}",
+            "durable: fsync before 250",
+            f"{fsync['client_us']:.0f}",
+            f"{fsync['server_us']:.0f}",
+        ],
     ]
 
     def verdict(ok: bool) -> str:
         return "**met**" if ok else "**missed**"
 
+    load_after = os.getloadavg()[0]
     notes = f"""
-Targets (issue 6), this run:
+Targets (issue 6), medians of {ROUNDS} interleaved rounds of this run:
 
-- Sink >= 3x aiosmtpd's messages/s on one smtplib connection: {a_ratio:.2f}x -> {verdict(a_ratio >= 3)}
-  (vs aiosmtpd on uvloop: {a_ratio_uv:.2f}x). Server CPU <= 100 µs/message: {r["A.wk"]["server_us"]:.0f} µs ->
-  {verdict(r["A.wk"]["server_us"] <= 100)}. One smtplib connection is a strict request/response
-  loop (4 round trips per message), so the rate is bounded by smtplib's own CPU and the
-  loopback round trips as well as by the server; the server-CPU column is the steadier figure.
+- Sink >= 3x aiosmtpd's messages/s on one smtplib connection: {a_rate:.2f}x -> {verdict(a_rate >= 3)}
+  (vs aiosmtpd on uvloop {a_rate_uv:.2f}x; the bare floor sink itself reaches {floor_rate:.2f}x).
+  One smtplib connection is a strict request/response loop, 4 round trips per message, so its
+  rate is bounded by smtplib's own CPU and by scheduling on this shared 2-CPU machine, not only
+  by the server: a server with zero cost could not go faster than the floor row.
+- Server CPU <= 100 µs per message: {med("A.wk", "server_us"):.0f} µs -> {verdict(med("A.wk", "server_us") <= 100)}
+  in absolute terms on this loaded machine (load average {load_before:.1f} -> {load_after:.1f} on 2 CPUs); the
+  bare floor sink needed {med("A.floor", "server_us"):.0f} µs in the same rounds, where the research measured
+  60-65 µs for it. Relative to that yardstick wirekit costs {a_floor:.2f}x the floor (the target,
+  100 µs over a 62.5 µs floor, is {scaled_target:.1f}x) -> {verdict(a_floor <= scaled_target)}, and aiosmtpd
+  costs {a_cpu:.2f}x what wirekit does. The wirekit sink does what the floor skips: full RFC 5321
+  parsing and checks, limits, SIZE, relay policy, enhanced status codes, the handler layer.
 - STARTTLS + AUTH <= 1.3x the cost of plain (server CPU per message): {b_wk:.2f}x -> {verdict(b_wk <= 1.3)}
   (aiosmtpd: {b_aio:.2f}x).
 - Client CPU <= smtplib's per message: {c_ratio:.2f}x -> {verdict(c_ratio <= 1.0)}. The client pipelines
   MAIL/RCPT/DATA (RFC 2920), so a message costs 2 round trips instead of smtplib's 4.
-- Async client at concurrency 20 >= 1.2x aiosmtplib: {d_ratio:.2f}x against the wirekit sink -> {verdict(d_ratio >= 1.2)};
-  {d_ratio2:.2f}x against aiosmtpd (which does not offer PIPELINING, so both clients do 4 round trips).
-- Row E is the default durable store: each message is written, fsynced, renamed into new/ and
-  the directory fsynced before the 250. It is bounded by the disk's fsync latency, not by CPU;
+- Async client at concurrency 20 >= 1.2x aiosmtplib's throughput: {d_ratio:.2f}x against the wirekit
+  sink -> {verdict(d_ratio >= 1.2)}; {d_ratio2:.2f}x against aiosmtpd (which offers no PIPELINING, so there both
+  clients make 4 round trips per message).
+- Row E is the sink's default durable store: each message is written, fsynced, renamed into
+  new/ and the directory fsynced before the 250. It is bound by the disk's fsync latency;
   aiosmtpd has no durable store to compare with.
 
-Method: servers in their own processes pinned to CPU 0 (`sched_setaffinity`), clients here on
-CPU 1; {N} messages of {len(MSG)} bytes per row ({N_FSYNC} for E); server CPU from /proc/PID/stat
-(user+system, all threads), client CPU from getrusage. Loops: wirekit servers and the async
-clients use uvloop (wirekit's default when installed); aiosmtpd runs on stdlib asyncio as its
-Controller does, and once on uvloop for a like-for-like row. This machine is shared with other
-jobs, so absolute numbers move between runs; compare ratios within one run.
+Method: servers in their own processes pinned to CPU 0, clients in the bench process on CPU 1;
+{N} messages of {len(MSG)} bytes per row and round ({N_FSYNC} for E). Server CPU from
+/proc/PID/stat (user+system, all threads), client CPU from getrusage. wirekit servers, the
+floor and the async clients use uvloop; aiosmtpd runs on stdlib asyncio as its Controller does,
+plus one row on uvloop. The machine is shared with other jobs: absolute numbers move between
+runs, so compare the ratios, which come from runs made moments apart.
 """
     write_table(
         "smtp",
