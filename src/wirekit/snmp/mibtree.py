@@ -89,6 +89,7 @@ class MibTree:
         self._entries: dict[tuple[int, ...], Entry] = {}
         self._keys: list[tuple[int, ...]] = []
         self._sorted = True
+        self._aligned: list[Entry] | None = None
         if values is not None:
             items = values.items() if isinstance(values, dict) else values
             for oid, value in items:
@@ -113,6 +114,7 @@ class MibTree:
         self._add(Entry(key, None, getter, setter, setter is not None))
 
     def _add(self, entry: Entry) -> None:
+        self._aligned = None
         if entry.oid not in self._entries:
             if self._sorted and self._keys and entry.oid < self._keys[-1]:
                 self._sorted = False
@@ -124,12 +126,21 @@ class MibTree:
         key = self._key(oid)
         if self._entries.pop(key, None) is not None:
             self._keys.remove(key)
+            self._aligned = None
 
     def _order(self) -> list[tuple[int, ...]]:
         if not self._sorted:
             self._keys.sort()
             self._sorted = True
         return self._keys
+
+    def ordered(self) -> tuple[list[tuple[int, ...]], list[Entry]]:
+        """Sorted OIDs and their entries, aligned (rebuilt only after the tree changed)."""
+        keys = self._order()
+        if self._aligned is None or len(self._aligned) != len(keys):
+            entries = self._entries
+            self._aligned = [entries[k] for k in keys]
+        return keys, self._aligned
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -153,6 +153,22 @@ def _extend_key(kul: bytes, engine_id: bytes, hash_name: str, size: int, variant
     return key[:size]
 
 
+def _fast_context_factory() -> Any:
+    """cryptography's cipher-context constructors without the ``Cipher`` wrapper, whose ABC
+    checks cost about half of a small message's encryption; None when the internal module is
+    not there (it is an implementation detail of cryptography >= 42), then ``Cipher`` is used."""
+    try:
+        from cryptography.hazmat.bindings._rust import openssl as rust_openssl
+    except ImportError:  # pragma: no cover
+        return None
+    ciphers = getattr(rust_openssl, "ciphers", None)
+    if callable(getattr(ciphers, "create_encryption_ctx", None)) and callable(
+        getattr(ciphers, "create_decryption_ctx", None)
+    ):
+        return ciphers
+    return None  # pragma: no cover - other cryptography layouts
+
+
 class _Cipher:
     """Encrypt/decrypt of the ScopedPDU with one localised privacy key."""
 
@@ -162,7 +178,8 @@ class _Cipher:
         from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
         self.kind = kind
-        self._cipher = Cipher
+        self._fast = _fast_context_factory()
+        self._cipher: Any = Cipher
         if kind == "des":
             # RFC 3414 §8.1.1.1: DES key = first 8 octets, pre-IV = last 8. Single DES is 3DES
             # with three identical keys.
@@ -187,7 +204,7 @@ class _Cipher:
             # RFC 3826 §3.1.2.1: IV = engineBoots || engineTime || 64-bit salt.
             salt = (salt_counter & 0xFFFFFFFFFFFFFFFF).to_bytes(8, "big")
             iv = boots.to_bytes(4, "big") + etime.to_bytes(4, "big") + salt
-        enc = self._cipher(self._algo, self._mode(iv)).encryptor()
+        enc = self._encryptor(iv)
         return enc.update(data) + enc.finalize(), salt
 
     def decrypt(self, data: bytes, boots: int, etime: int, salt: bytes) -> bytes:
@@ -205,8 +222,18 @@ class _Cipher:
                 + (etime & 0xFFFFFFFF).to_bytes(4, "big")
                 + salt
             )
-        dec = self._cipher(self._algo, self._mode(iv)).decryptor()
+        dec = self._decryptor(iv)
         return dec.update(data) + dec.finalize()
+
+    def _encryptor(self, iv: bytes) -> Any:
+        if self._fast is not None:
+            return self._fast.create_encryption_ctx(self._algo, self._mode(iv))
+        return self._cipher(self._algo, self._mode(iv)).encryptor()
+
+    def _decryptor(self, iv: bytes) -> Any:
+        if self._fast is not None:
+            return self._fast.create_decryption_ctx(self._algo, self._mode(iv))
+        return self._cipher(self._algo, self._mode(iv)).decryptor()
 
 
 @dataclass
