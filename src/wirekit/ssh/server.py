@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
-from ._adapter import asyncssh, translate
+from ._adapter import asyncssh, encryption_preference, translate
 from .hostkeys import known_hosts_pattern
 from .keys import generate_keypair, public_key_line
 
@@ -247,6 +247,8 @@ class SSHServer:
             "agent_forwarding": False,
             "x11_forwarding": False,
             "reuse_address": True,
+            # the server's order only matters to clients that leave the choice to it
+            "encryption_algs": encryption_preference(),
         }
         if self.sftp:
             root = os.fsencode(self.root)
