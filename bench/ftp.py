@@ -148,7 +148,9 @@ def run_child(args: list[str]) -> tuple[float, float, str]:
     """Run a client process pinned to CPU 1: (wall, child CPU, stdout)."""
     c0 = _children_cpu()
     t0 = time.perf_counter()
-    proc = subprocess.run(args, capture_output=True, text=True, timeout=600, preexec_fn=pin_client, cwd=ROOT)
+    proc = subprocess.run(
+        args, capture_output=True, text=True, timeout=600, preexec_fn=pin_client, cwd=ROOT
+    )
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         raise RuntimeError(f"{args[0]} failed: {proc.stderr[-500:]}")
@@ -157,7 +159,19 @@ def run_child(args: list[str]) -> tuple[float, float, str]:
 
 def py_client(kind: str, direction: str, port: int, src: Path, remote: str) -> tuple[float, float]:
     """A Python client in its own process; it reports the transfer's own wall and CPU."""
-    _, _, out = run_child([sys.executable, "-m", "bench.ftp", "--client", kind, direction, str(port), str(src), remote])
+    _, _, out = run_child(
+        [
+            sys.executable,
+            "-m",
+            "bench.ftp",
+            "--client",
+            kind,
+            direction,
+            str(port),
+            str(src),
+            remote,
+        ]
+    )
     data = json.loads(out.strip().splitlines()[-1])
     return data["wall"], data["cpu"]
 
@@ -194,7 +208,11 @@ def client_main(kind: str, direction: str, port: int, src: str, remote: str) -> 
 def c_client(kind: str, direction: str, port: int, src: Path, remote: str) -> tuple[float, float]:
     url = f"ftp://{USER}:{PASSWORD}@127.0.0.1:{port}/{remote}"
     if kind == "curl":
-        args = ["curl", "-sS", "-o", os.devnull, url] if direction == "down" else ["curl", "-sS", "-T", str(src), url]
+        args = (
+            ["curl", "-sS", "-o", os.devnull, url]
+            if direction == "down"
+            else ["curl", "-sS", "-T", str(src), url]
+        )
     else:
         op = f"get {remote} -o {os.devnull}" if direction == "down" else f"put {src} -o {remote}"
         script = f"set ftp:ssl-allow false; set xfer:clobber on; set net:max-retries 1; open -u {USER},{PASSWORD} -p {port} 127.0.0.1; {op}"
@@ -280,20 +298,37 @@ def main() -> None:
 
     # B. listing 1,000 files including connect + login
     list_res: dict[tuple[str, str], float] = {}
+    list_cpu: dict[tuple[str, str], float] = {}
     for kind in ("wirekit", "pyftpdlib", "aioftp"):
         root = WORK / f"list-{kind}"
         (root / "many").mkdir(parents=True)
         for i in range(1000):
             (root / "many" / f"file-{i:04d}.dat").write_bytes(b"x" * (i % 97))
-        with server(kind, root) as (port, _pid):
+        with server(kind, root) as (port, pid):
             for verb in ("LIST", "MLSD"):
                 list_time(port, verb)  # warm the server
-                list_res[(kind, verb)] = statistics.median(list_time(port, verb) for _ in range(LIST_RUNS))
+                c0 = proc_cpu(pid)
+                list_res[(kind, verb)] = statistics.median(
+                    list_time(port, verb) for _ in range(LIST_RUNS)
+                )
+                list_cpu[(kind, verb)] = (proc_cpu(pid) - c0) / LIST_RUNS
     for verb in ("LIST", "MLSD"):
         py = list_res[("pyftpdlib", verb)]
         for kind in ("wirekit", "pyftpdlib", "aioftp"):
             t = list_res[(kind, verb)]
-            rows.append([f"B {verb} 1,000 files + login (ftplib, median of {LIST_RUNS})", kind, f"{t * 1000:.1f} ms", f"{py / t:.2f}x", "", "", ""])
+            cpu = list_cpu[(kind, verb)]
+            py_cpu = list_cpu[("pyftpdlib", verb)]
+            rows.append(
+                [
+                    f"B {verb} 1,000 files + login (ftplib, median of {LIST_RUNS})",
+                    kind,
+                    f"{t * 1000:.1f} ms",
+                    f"{py / t:.2f}x",
+                    f"{cpu * 1000:.1f} ms/listing",
+                    f"{cpu / py_cpu:.2f}x" if py_cpu else "-",
+                    "",
+                ]
+            )
 
     # C. clients against the wirekit server
     root = WORK / "clients"
@@ -336,13 +371,25 @@ def main() -> None:
     write_table(
         "ftp",
         "FTP: wirekit server vs pyftpdlib and aioftp; wirekit client vs curl, lftp, ftplib",
-        ["row", "impl", "throughput / time", "speed vs pyftpdlib (A, B) / best other (C)", "CPU", "CPU vs pyftpdlib (A) / curl (C)", "CPU vs aioftp (A)"],
+        [
+            "row",
+            "impl",
+            "throughput / time",
+            "speed vs pyftpdlib (A, B) / best other (C)",
+            "CPU",
+            "CPU vs pyftpdlib (A) / curl (C)",
+            "CPU vs aioftp (A)",
+        ],
         rows,
         notes,
     )
 
 
-def _notes(results: dict[tuple[str, str], tuple[float, float]], list_res: dict[tuple[str, str], float], client_res: dict[tuple[str, str], tuple[float, float]]) -> str:
+def _notes(
+    results: dict[tuple[str, str], tuple[float, float]],
+    list_res: dict[tuple[str, str], float],
+    client_res: dict[tuple[str, str], tuple[float, float]],
+) -> str:
     lines = [
         f"Setup: {MIB} MiB file from the page cache; best of {REPEAT} per cell; servers pinned to CPU 0, clients to CPU 1;",
         "server CPU from /proc/PID/stat (includes the kernel's sendfile/copy work); Python clients report the transfer's own CPU.",
@@ -361,11 +408,15 @@ def _notes(results: dict[tuple[str, str], tuple[float, float]], list_res: dict[t
         )
     for verb in ("LIST", "MLSD"):
         wk, py = list_res[("wirekit", verb)], list_res[("pyftpdlib", verb)]
-        lines.append(f"- {verb} of 1,000 files incl. login: {wk * 1000:.1f} ms vs pyftpdlib {py * 1000:.1f} ms (target <=): {'MET' if wk <= py else 'MISSED'}")
+        lines.append(
+            f"- {verb} of 1,000 files incl. login: {wk * 1000:.1f} ms vs pyftpdlib {py * 1000:.1f} ms (target <=): {'MET' if wk <= py else 'MISSED'}"
+        )
     for direction in ("down", "up"):
         wk = client_res[("wirekit", direction)][0]
         best = min(client_res[(k, direction)][0] for k in ("ftplib", "curl", "lftp"))
-        lines.append(f"- client {direction}: {best / wk:.2f}x the best of curl/lftp/ftplib (target >= 0.9): {'MET' if best / wk >= 0.9 else 'MISSED'}")
+        lines.append(
+            f"- client {direction}: {best / wk:.2f}x the best of curl/lftp/ftplib (target >= 0.9): {'MET' if best / wk >= 0.9 else 'MISSED'}"
+        )
     return "\n".join(lines)
 
 

@@ -36,14 +36,12 @@ from .protocol import (
     parse_port,
     quote_257,
 )
+from .transfer import BLOCK, sink_socket, sock_sendfile
 from .users import User, UserDB
 
 __all__ = ["FTPServer"]
 
 log = logging.getLogger("wirekit.ftp.server")
-
-BLOCK = 1 << 20  # STOR receive buffer and TLS write block
-SENDFILE_CHUNK = 1 << 24
 
 
 class _DataError(Exception):
@@ -53,92 +51,6 @@ class _DataError(Exception):
         super().__init__(text)
         self.code = code
         self.text = text
-
-
-async def _wait_fd(loop: asyncio.AbstractEventLoop, fd: int, write: bool) -> None:
-    fut = loop.create_future()
-    add, remove = (
-        (loop.add_writer, loop.remove_writer) if write else (loop.add_reader, loop.remove_reader)
-    )
-
-    def ready() -> None:
-        if not fut.done():
-            fut.set_result(None)
-
-    add(fd, ready)
-    try:
-        await fut
-    finally:
-        remove(fd)
-
-
-async def sock_sendfile(
-    loop: asyncio.AbstractEventLoop, sock: socket.socket, fileno: int, offset: int
-) -> int:
-    """Send a file from ``offset`` to EOF with ``os.sendfile`` on a non-blocking socket.
-
-    Works on every loop (uvloop has no ``sock_sendfile``). Returns the bytes sent.
-    """
-    fd = sock.fileno()
-    sent = 0
-    while True:
-        try:
-            n = os.sendfile(fd, fileno, offset + sent, SENDFILE_CHUNK)
-        except BlockingIOError:
-            await _wait_fd(loop, fd, write=True)
-            continue
-        if n == 0:
-            return sent
-        sent += n
-
-
-class _FileSink(asyncio.BufferedProtocol):
-    """Receives a STOR straight into one large buffer and writes it to the file (no per-read
-    reader registration, unlike ``sock_recv_into``)."""
-
-    def __init__(self, f: Any, done: asyncio.Future[int]) -> None:
-        self.view = memoryview(bytearray(BLOCK))
-        self.write = f.write
-        self.done = done
-        self.total = 0
-        self.transport: Any = None
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport
-
-    def get_buffer(self, sizehint: int) -> memoryview:
-        return self.view
-
-    def buffer_updated(self, nbytes: int) -> None:
-        try:
-            self.write(self.view[:nbytes])
-        except OSError as exc:
-            if not self.done.done():
-                self.done.set_exception(exc)
-            self.transport.abort()
-            return
-        self.total += nbytes
-
-    def eof_received(self) -> bool:
-        if not self.done.done():
-            self.done.set_result(self.total)
-        return False
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        if not self.done.done():
-            if exc is not None:
-                self.done.set_exception(ConnectionResetError(str(exc)))
-            else:
-                self.done.set_result(self.total)
-
-
-async def _sink(loop: asyncio.AbstractEventLoop, sock: socket.socket, f: Any) -> int:
-    done: asyncio.Future[int] = loop.create_future()
-    transport, _ = await loop.connect_accepted_socket(lambda: _FileSink(f, done), sock)
-    try:
-        return await done
-    finally:
-        transport.close()
 
 
 class _DataChannel:
@@ -183,7 +95,7 @@ class _DataChannel:
                     return total
                 f.write(chunk)
                 total += len(chunk)
-        return await _sink(loop, self.sock, f)
+        return await sink_socket(loop, self.sock, f.write)
 
     def abort(self) -> None:
         """Drop the connection now (no graceful TLS close): used on errors and cancellation."""

@@ -176,3 +176,22 @@ def test_ftps_explicit(vsftpd: Vsftpd, passive: bool) -> None:
 def test_ftps_verifies_certificate(vsftpd: Vsftpd) -> None:
     with pytest.raises(TLSError):
         client(vsftpd, tls="explicit")
+
+
+@pytest.mark.parametrize("tls", [None, "explicit"])
+def test_async_client(vsftpd: Vsftpd, tls: str | None) -> None:
+    import asyncio
+
+    from wirekit.ftp.aclient import AsyncFTPClient
+
+    async def main() -> None:
+        async with AsyncFTPClient("127.0.0.1", vsftpd.port, tls=tls, ca=vsftpd.ca, timeout=15) as c:
+            assert {"data.bin", "incoming"} <= {e.name for e in await c.list("/")}
+            assert hashlib.sha256(await c.read_bytes("data.bin")).hexdigest() == SHA
+            await c.upload(io.BytesIO(DATA), f"incoming/async-{tls}.bin")
+
+    asyncio.run(main())
+    assert (
+        hashlib.sha256((vsftpd.root / "incoming" / f"async-{tls}.bin").read_bytes()).hexdigest()
+        == SHA
+    )
