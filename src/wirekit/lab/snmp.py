@@ -84,7 +84,7 @@ class SNMPService(LabService):
             SNMPClient(ep, community=self.rw_community, timeout=2) as c,
         ):
             c.set({"sysLocation.0": b"the lab"})
-            if c.get_value("sysLocation.0") != b"the lab":
+            if bytes(c.get_value("sysLocation.0")) != b"the lab":  # type: ignore[call-overload]
                 raise AssertionError("SET did not stick")
         with (
             tour.step("v3 authPriv get (SHA/AES)"),

@@ -511,7 +511,7 @@ class AsyncSNMPClient(_Common):
             loop = asyncio.get_running_loop()
             infos = await loop.getaddrinfo(self.host, self.port, type=socket.SOCK_DGRAM)
             family, _, _, _, addr = infos[0]
-            self._addr = addr[:2]
+            self._addr = (str(addr[0]), int(addr[1]))
             if self._transport is None:
                 local = ("::", 0) if family == socket.AF_INET6 else ("0.0.0.0", 0)
                 self._transport = await AsyncSNMPTransport.open(local, family)

@@ -10,6 +10,7 @@ from .ber import (
     decode_integer,
     decode_oid,
     decode_tlv,
+    decode_unsigned,
     encode_integer,
     encode_oid,
     encode_unsigned,
@@ -309,7 +310,7 @@ def decode_pdu(buf: bytes, pos: int = 0, limit: int | None = None) -> tuple[PDU 
         t, s, e = decode_tlv(buf, p, end)
         if t != 0x43:
             raise DecodeError("bad time-stamp", offset=p, layer=_LAYER)
-        stamp = TimeTicks(decode_value(t, buf, s, e))
+        stamp = TimeTicks(decode_unsigned(buf, s, e))
         vbs = decode_varbinds(buf, e, end)
         return TrapV1PDU(enterprise, addr, generic, specific, stamp, vbs), end
     if tag not in PDU_NAMES:

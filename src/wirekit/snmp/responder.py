@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..errors import AuthenticationError, DecodeError
@@ -123,12 +124,18 @@ class Responder:
         tree = self.tree
         for name, oid in _COUNTERS.items():
             if oid not in tree:
-                tree.register(oid, lambda n=name: Counter32(self.counters[n] & 0xFFFFFFFF))
+                tree.register(oid, self._counter_getter(name))
         if (*SNMP_ENGINE, 1, 0) not in tree:
             tree.register((*SNMP_ENGINE, 1, 0), lambda: OctetString(self.config.engine_id))
             tree.register((*SNMP_ENGINE, 2, 0), lambda: Integer(self.config.engine_boots))
             tree.register((*SNMP_ENGINE, 3, 0), lambda: Integer(self.engine_time(self._now)))
             tree.register((*SNMP_ENGINE, 4, 0), lambda: Integer(self.config.max_size))
+
+    def _counter_getter(self, name: str) -> Callable[[], Counter32]:
+        def get() -> Counter32:
+            return Counter32(self.counters[name] & 0xFFFFFFFF)
+
+        return get
 
     def engine_time(self, now: float) -> int:
         """Seconds since the engine (re)started (RFC 3414 §2.2.1)."""

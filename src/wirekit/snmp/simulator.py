@@ -146,6 +146,12 @@ class Simulator:
             config.add_user(u)
         return Responder(tree, config, start_time=time.monotonic())
 
+    @staticmethod
+    def _protocol_factory(
+        by_community: dict[bytes, Responder], v3: Responder | None
+    ) -> Callable[[], _RouterProtocol]:
+        return lambda: _RouterProtocol(by_community, v3)
+
     async def start(self) -> None:
         """Bind the socket(s)."""
         loop = asyncio.get_running_loop()
@@ -155,8 +161,9 @@ class Simulator:
                 responder = self._responder(tree, [name])
                 port = self.port + i if self.port else 0
                 t, _ = await loop.create_datagram_endpoint(
-                    lambda r=responder: _RouterProtocol(
-                        {c: r for c in r.config.communities}, r if self.users else None
+                    self._protocol_factory(
+                        {c: responder for c in responder.config.communities},
+                        responder if self.users else None,
                     ),
                     local_addr=(self.host, port),
                     family=family,

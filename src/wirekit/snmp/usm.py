@@ -205,7 +205,7 @@ class _Cipher:
             salt = (salt_counter & 0xFFFFFFFFFFFFFFFF).to_bytes(8, "big")
             iv = boots.to_bytes(4, "big") + etime.to_bytes(4, "big") + salt
         enc = self._encryptor(iv)
-        return enc.update(data) + enc.finalize(), salt
+        return bytes(enc.update(data) + enc.finalize()), salt
 
     def decrypt(self, data: bytes, boots: int, etime: int, salt: bytes) -> bytes:
         if len(salt) != 8:
@@ -223,7 +223,7 @@ class _Cipher:
                 + salt
             )
         dec = self._decryptor(iv)
-        return dec.update(data) + dec.finalize()
+        return bytes(dec.update(data) + dec.finalize())
 
     def _encryptor(self, iv: bytes) -> Any:
         if self._fast is not None:

@@ -7,6 +7,7 @@ OCTET STRINGs keep their bytes; text is decoded only when asked for.
 
 from __future__ import annotations
 
+import builtins
 import ipaddress
 import struct
 from typing import Any, ClassVar
@@ -182,7 +183,7 @@ class Opaque(bytes, SNMPValue):
     __slots__ = ()
 
     @property
-    def float(self) -> float | None:
+    def float(self) -> builtins.float | None:
         """The wrapped value of ``9f 78 04 <float>`` or ``9f 79 08 <double>``, else None."""
         if len(self) == 7 and self[:3] == b"\x9f\x78\x04":
             return float(struct.unpack(">f", self[3:])[0])
@@ -191,7 +192,7 @@ class Opaque(bytes, SNMPValue):
         return None
 
     @classmethod
-    def from_float(cls, value: float) -> Opaque:
+    def from_float(cls, value: builtins.float) -> Opaque:
         """Wrap a float the way Net-SNMP does."""
         return cls(b"\x9f\x78\x04" + struct.pack(">f", value))
 
@@ -364,10 +365,10 @@ class EndOfMibView(_NullLike):
         return {"exception": "endOfMibView"}
 
 
-NULL = Null()
-NO_SUCH_OBJECT = NoSuchObject()
-NO_SUCH_INSTANCE = NoSuchInstance()
-END_OF_MIB_VIEW = EndOfMibView()
+NULL: Null = Null()
+NO_SUCH_OBJECT: NoSuchObject = NoSuchObject()
+NO_SUCH_INSTANCE: NoSuchInstance = NoSuchInstance()
+END_OF_MIB_VIEW: EndOfMibView = EndOfMibView()
 
 #: The three v2 exception values (RFC 3416 §3).
 EXCEPTION_VALUES = (NO_SUCH_OBJECT, NO_SUCH_INSTANCE, END_OF_MIB_VIEW)
@@ -425,7 +426,7 @@ def decode_value(tag: int, buf: bytes, start: int, end: int) -> SNMPValue:
     if empty is not None:
         if end != start:
             raise DecodeError(f"tag 0x{tag:02x} must be empty", offset=start, layer=_LAYER)
-        return empty  # type: ignore[no-any-return]
+        return empty
     raise DecodeError(f"unknown value tag 0x{tag:02x}", offset=start - 2, layer=_LAYER)
 
 
