@@ -123,6 +123,8 @@ class AsyncSSHClient:
         self.target = resolve(target, prepared.config)
         self._conn: Any = None
         self._closed = False
+        self._jumps: list[AsyncSSHClient] = []
+        self._tunnel: Any = None  # an asyncssh connection to tunnel through (ProxyJump hop)
 
     @property
     def host(self) -> str:
@@ -154,14 +156,46 @@ class AsyncSSHClient:
             return self
         kw = self.engine.for_target(self.target)
         host, port = kw["host"], kw["port"]
+        if self._tunnel is not None:
+            kw["tunnel"] = self._tunnel
+        elif self.target.proxy_jump:
+            kw["tunnel"] = await self._connect_jumps(self.target.proxy_jump)
         try:
             self._conn = await asyncio.wait_for(
                 asyncssh.connect(client_factory=lambda: _PolicyClient(self.engine), **kw),
                 self.engine.opts.connect_timeout + 1.0,
             )
         except (asyncssh.Error, OSError, TimeoutError, ValueError) as exc:
+            await self._close_jumps()
             raise self._connect_error(exc, host, port) from exc
         return self
+
+    async def _close_jumps(self) -> None:
+        jumps, self._jumps = self._jumps, []
+        for jump in reversed(jumps):
+            await jump.aclose()
+
+    async def _connect_jumps(self, spec: str) -> Any:
+        """ProxyJump ``a,b``: connect to each hop through the previous one, with this client's
+        options and host-key policy (unlike asyncssh's own string tunnels).
+
+        Raises:
+            as :meth:`connect`, for the failing hop.
+        """
+        prev: Any = None
+        for hop in (h.strip() for h in spec.split(",") if h.strip()):
+            jump = AsyncSSHClient(
+                resolve(parse_target(hop), self.engine.config), prepared=self.engine
+            )
+            jump._tunnel = prev
+            try:
+                await jump.connect()
+            except BaseException:
+                await self._close_jumps()
+                raise
+            self._jumps.append(jump)
+            prev = jump.connection
+        return prev
 
     def _connect_error(self, exc: BaseException, host: str, port: int) -> BaseException:
         from .hostkeys import known_hosts_pattern
@@ -204,6 +238,7 @@ class AsyncSSHClient:
                 await asyncio.wait_for(conn.wait_closed(), 5)
             except (TimeoutError, asyncssh.Error, OSError):
                 pass
+        await self._close_jumps()
 
     async def run(
         self,

@@ -94,9 +94,9 @@ def run_many_dask(
     option_fields = {k: kwargs.pop(k) for k in list(kwargs) if k in SSHOptions.__dataclass_fields__}
     if option_fields:
         opts = opts.with_(**option_fields)
-    # Resolve ssh_config aliases here, where the config file lives; workers get plain targets.
+    # Resolve ssh_config aliases here, where the config file lives; workers get resolved
+    # targets (and read the same config path, if they have it, for ProxyJump hop aliases).
     tlist = targets(hosts, config=opts.prepare().config)
-    opts = opts.with_(ssh_config=None)
     kwargs["options"] = opts
 
     own = not isinstance(scheduler, distributed.Client)

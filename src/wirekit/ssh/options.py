@@ -147,6 +147,4 @@ class EngineOptions:
             )
             if present:
                 kw["client_keys"] = self.keys(present)
-        if target.proxy_jump:
-            kw["tunnel"] = target.proxy_jump
         return kw

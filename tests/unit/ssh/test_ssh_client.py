@@ -211,3 +211,20 @@ def test_cpu_flag_parse(tmp_path: Path):
     f2 = tmp_path / "cpuinfo2"
     f2.write_text("flags\t\t: fpu sse2 avx vaes_x\n")
     assert not cpu_has_aes(str(f2))
+
+
+def test_proxy_jump_from_ssh_config_uses_same_policy(ssh_env, tmp_path):
+    cfg = tmp_path / "config"
+    cfg.write_text(
+        f"Host bastion\n  HostName 127.0.0.1\n  Port {ssh_env.port}\n  User wk\n"
+        f"Host inner\n  HostName 127.0.0.1\n  Port {ssh_env.port}\n  User wk\n  ProxyJump bastion\n"
+    )
+    before = ssh_env.server.connections
+    with SSHClient("inner", **ssh_env.opts(ssh_config=str(cfg))) as c:
+        assert c.run("echo through").stdout == "through\n"
+    assert ssh_env.server.connections - before == 2  # the hop, then the target through it
+    # the hop's host key is checked with the same known_hosts policy: unknown -> refused
+    with pytest.raises(HostKeyError):
+        _try_connect(
+            "inner", **ssh_env.opts(ssh_config=str(cfg), known_hosts=str(tmp_path / "empty"))
+        )
