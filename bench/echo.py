@@ -35,7 +35,7 @@ CONNS = 50
 MSG = 100
 WARMUP = 0.5
 BULK_CHUNK = 65536
-CLIENT_RTS = 2000
+CLIENT_RTS = 3000
 
 SERVERS = [
     "uvloop-protocol",

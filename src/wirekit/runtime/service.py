@@ -67,6 +67,7 @@ class Service:
         self._task: asyncio.Task[None] | None = None
         self._finisher: asyncio.Task[None] | None = None
         self._lock: asyncio.Lock | None = None
+        self._lock_loop: asyncio.AbstractEventLoop | None = None
         self._ready = asyncio.Event()
         self._stopped = asyncio.Event()
 
@@ -117,8 +118,12 @@ class Service:
         return type(self).run is not Service.run
 
     def _get_lock(self) -> asyncio.Lock:
-        if self._lock is None:
+        # One lock per event loop: a service may be started again under a new loop
+        # (asyncio.run twice), and an asyncio.Lock stays bound to its first loop.
+        loop = asyncio.get_running_loop()
+        if self._lock is None or self._lock_loop is not loop:
             self._lock = asyncio.Lock()
+            self._lock_loop = loop
         return self._lock
 
     # -- lifecycle ------------------------------------------------------------------------

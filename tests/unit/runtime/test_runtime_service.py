@@ -306,3 +306,17 @@ def test_nested_groups() -> None:
         "stop b",
         "stop a",
     ]
+
+
+def test_service_survives_a_new_event_loop() -> None:
+    log: list[str] = []
+    svc = Recorder("a", log)
+
+    async def cycle() -> None:
+        # Contended start/stop makes the lock create futures on this loop.
+        await asyncio.gather(svc.start(), svc.start())
+        await asyncio.gather(svc.stop(), svc.stop())
+
+    asyncio.run(cycle())
+    asyncio.run(cycle())  # a second loop: no "bound to a different event loop" error
+    assert log == ["start a", "stop a", "start a", "stop a"]
