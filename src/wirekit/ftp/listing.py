@@ -77,7 +77,7 @@ def parse_mlsx_line(line: str) -> Entry:
     if entry.type.startswith("os.unix=slink") or entry.type == "os.unix=symlink":
         entry.type = "link"
     size = facts.get("size") or facts.get("sizd")
-    if size and size.isdigit():
+    if size and size.isascii() and size.isdigit():
         entry.size = int(size)
     modify = facts.get("modify")
     if modify:
@@ -223,7 +223,7 @@ def _parse_unix(line: str, now: datetime.datetime) -> Entry | None:
     mode, _nlink, _owner, _group, size_s, mon, day, year_or_time, name = parts
     kind = {"d": "dir", "l": "link", "-": "file"}.get(mode[0], "other")
     month = _MONTHS.get(mon[:3].lower())
-    if month is None or not day.isdigit() or not size_s.isdigit():
+    if month is None or not (day + size_s).isascii() or not day.isdigit() or not size_s.isdigit():
         return None
     modified = None
     try:
@@ -274,7 +274,7 @@ def _parse_dos(line: str) -> Entry | None:
         modified = None
     if size_s.upper() == "<DIR>":
         return Entry(name=name, type="dir", modified=modified)
-    if not size_s.replace(",", "").isdigit():
+    if not size_s.isascii() or not size_s.replace(",", "").isdigit():
         return None
     return Entry(name=name, type="file", size=int(size_s.replace(",", "")), modified=modified)
 
@@ -289,7 +289,7 @@ def parse_list_line(line: str, now: datetime.datetime | None = None) -> Entry | 
         now = datetime.datetime.now(datetime.UTC)
     if line[0] in "-dlcbps" and len(line) > 10 and line[1] in "r-":
         return _parse_unix(line, now)
-    if line[0].isdigit():
+    if line[0] in "0123456789":
         return _parse_dos(line)
     return None
 

@@ -389,7 +389,7 @@ def parse_227(text: str) -> tuple[str, int]:
     """
     start = -1
     for i, ch in enumerate(text):
-        if ch.isdigit():
+        if ch in "0123456789":
             start = i
             break
     if start < 0:
@@ -397,7 +397,7 @@ def parse_227(text: str) -> tuple[str, int]:
     nums = []
     cur = ""
     for ch in text[start:]:
-        if ch.isdigit():
+        if ch in "0123456789":
             cur += ch
         elif ch == "," and cur:
             nums.append(int(cur))
@@ -423,7 +423,12 @@ def parse_229(text: str) -> int:
     inner = text[lo + 1 : hi]
     d = inner[0]
     parts = inner.split(d)
-    if len(parts) != 5 or not parts[3].isdigit() or not 0 < int(parts[3]) < 65536:
+    if (
+        len(parts) != 5
+        or not parts[3].isascii()
+        or not parts[3].isdigit()
+        or not 0 < int(parts[3]) < 65536
+    ):
         raise DecodeError(f"bad 229 reply {text!r}", layer="ftp")
     return int(parts[3])
 
@@ -473,7 +478,9 @@ def parse_port(arg: str) -> tuple[str, int]:
         DecodeError: not six numbers 0-255.
     """
     parts = arg.strip().split(",")
-    if len(parts) != 6 or not all(p.strip().isdigit() and int(p) < 256 for p in parts):
+    if len(parts) != 6 or not all(
+        p.strip().isascii() and p.strip().isdigit() and int(p) < 256 for p in parts
+    ):
         raise DecodeError(f"bad PORT argument {arg!r}", layer="ftp")
     nums = [int(p) for p in parts]
     return ".".join(map(str, nums[:4])), nums[4] * 256 + nums[5]
@@ -495,7 +502,12 @@ def parse_eprt(arg: str) -> tuple[str, int]:
     if len(arg) < 7:
         raise DecodeError(f"bad EPRT argument {arg!r}", layer="ftp")
     parts = arg.split(arg[0])
-    if len(parts) != 5 or parts[1] not in ("1", "2") or not parts[3].isdigit():
+    if (
+        len(parts) != 5
+        or parts[1] not in ("1", "2")
+        or not parts[3].isascii()
+        or not parts[3].isdigit()
+    ):
         raise DecodeError(f"bad EPRT argument {arg!r}", layer="ftp")
     try:
         addr = ipaddress.ip_address(parts[2])
@@ -522,7 +534,7 @@ def parse_mdtm(text: str) -> datetime.datetime:
     """
     text = text.strip()
     main, _, frac = text.partition(".")
-    if len(main) != 14 or not main.isdigit() or (frac and not frac.isdigit()):
+    if not text.isascii() or len(main) != 14 or not main.isdigit() or (frac and not frac.isdigit()):
         raise DecodeError(f"bad time-val {text!r}", layer="ftp")
     try:
         dt = datetime.datetime.strptime(main, "%Y%m%d%H%M%S").replace(tzinfo=datetime.UTC)

@@ -696,7 +696,7 @@ class _Session(asyncio.Protocol):
 
     async def cmd_rest(self, arg: str) -> None:
         a = arg.strip()
-        if not a.isdigit():
+        if not a.isascii() or not a.isdigit():
             raise FTPReplyError(501, "REST needs a byte offset.")
         self.rest = int(a)
         self.reply(350, f"Restarting at {self.rest}. Send STOR or RETR.")
