@@ -124,7 +124,7 @@ async def _probe(
         async with asyncio.timeout(timeout):
             await loop.sock_connect(sock, (address, port))
     except ConnectionRefusedError:
-        return CLOSED, (time.perf_counter() - began) * 1000, "conn-refused"
+        return CLOSED, round((time.perf_counter() - began) * 1000, 3), "conn-refused"
     except TimeoutError:
         return FILTERED, None, "timeout"
     except OSError as exc:
@@ -132,7 +132,7 @@ async def _probe(
         return FILTERED, None, errno.errorcode.get(exc.errno or 0, "error").lower()
     finally:
         sock.close()
-    return OPEN, (time.perf_counter() - began) * 1000, "syn-ack"
+    return OPEN, round((time.perf_counter() - began) * 1000, 3), "syn-ack"
 
 
 async def atcp_scan(

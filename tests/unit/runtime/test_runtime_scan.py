@@ -135,3 +135,24 @@ def test_malformed_host_name_is_a_config_error() -> None:
     # Rejected locally by the IDNA codec: no resolver query leaves the machine.
     with pytest.raises(ConfigError, match="bad host name"):
         tcp_scan("a..b", [80])
+
+
+def test_scan_over_ipv6_loopback() -> None:
+    s = socket.socket(socket.AF_INET6)
+    try:
+        s.bind(("::1", 0))
+    except OSError:
+        s.close()
+        pytest.skip("no IPv6 loopback here")
+    s.listen(4)
+    port = s.getsockname()[1]
+    closed = socket.socket(socket.AF_INET6)
+    closed.bind(("::1", 0))
+    closed_port = closed.getsockname()[1]
+    try:
+        report = tcp_scan("::1", [port, closed_port], timeout=5)
+    finally:
+        s.close()
+        closed.close()
+    assert report.address == "::1"
+    assert {r.port: r.state for r in report.results} == {port: "open", closed_port: "closed"}
