@@ -104,17 +104,19 @@ def _user_kwargs(o: dict[str, Any]) -> dict[str, Any]:
 
 
 def _usm_user(o: dict[str, Any]) -> Any:
+    """The v3 user described by -u/-a/-A/-x/-X (agent, simulator, receiver), or None."""
     from ..snmp.usm import USMUser
 
     if not o.get("user"):
         return None
-    kw = _user_kwargs({**o, "version": "3"})
+    auth = o.get("auth_protocol") if o.get("auth_password") else None
+    priv = o.get("priv_protocol") if o.get("priv_password") and auth else None
     return USMUser(
-        kw["user"],
-        kw.get("auth_protocol"),
-        kw.get("auth_password"),
-        kw.get("priv_protocol"),
-        kw.get("priv_password"),
+        o["user"],
+        auth,
+        o.get("auth_password") if auth else None,
+        priv,
+        o.get("priv_password") if priv else None,
     )
 
 
@@ -374,7 +376,7 @@ def simulate(
     """Replay .snmprec recordings as SNMP agents until Ctrl-C."""
     from ..snmp.simulator import Simulator
 
-    user = _usm_user({**o, "level": "authPriv" if o["priv_password"] else None})
+    user = _usm_user(o)
     sim = Simulator(
         recordings,
         endpoint,
@@ -470,7 +472,7 @@ def traps(
 
     from ..snmp.trap import Notification, TrapReceiver
 
-    user = _usm_user({**o, "level": "authPriv" if o["priv_password"] else None})
+    user = _usm_user(o)
     eid = bytes.fromhex(engine_id.removeprefix("0x")) if engine_id else None
 
     def show(note: Notification) -> None:
@@ -533,7 +535,7 @@ def serve_snmp(
     from ..snmp.demo import demo_tree
     from ..snmp.simulator import load_tree
 
-    user = _usm_user({**o, "level": "authPriv" if o["priv_password"] else None})
+    user = _usm_user(o)
     communities = {community: "ro"}
     if rw_community:
         communities[rw_community] = "rw"
