@@ -50,9 +50,16 @@ def _pump_stdin_to_socket(stream: object, crlf: bool) -> None:
 
 
 def _session(stream: object, hex_output: bool, crlf: bool, send_stdin: bool) -> int:
+    pump = None
     if send_stdin:
-        threading.Thread(target=_pump_stdin_to_socket, args=(stream, crlf), daemon=True).start()
-    return _pump_socket_to_stdout(stream, hex_output)
+        pump = threading.Thread(target=_pump_stdin_to_socket, args=(stream, crlf), daemon=True)
+        pump.start()
+    received = _pump_socket_to_stdout(stream, hex_output)
+    # Like netcat: the peer's EOF is a half-close; piped stdin still goes out before we close.
+    # An interactive terminal is not waited for (the user would have to press Ctrl-D).
+    if pump is not None and not sys.stdin.isatty():
+        pump.join()
+    return received
 
 
 @click.command()
