@@ -139,6 +139,7 @@ class SinkHandler(Handler):
         self.policy = policy or RecipientPolicy()
         self.credentials = dict(credentials or {})
         self.on_message = on_message
+        self._durable = bool(getattr(self.store, "durable", False))
         self._pool: ThreadPoolExecutor | None = None
 
     @property
@@ -151,7 +152,7 @@ class SinkHandler(Handler):
         return R_RELAY_DENIED
 
     def message(self, session: Session, event: Message) -> Reply | Awaitable[Reply]:
-        if not getattr(self.store, "durable", False):
+        if not self._durable:
             return self._save(event)
         if self._pool is None:
             self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="wirekit-smtp-store")

@@ -235,10 +235,11 @@ class ServerConnection:
 
     def data_to_send(self) -> bytes:
         """Drain queued replies (in order)."""
-        if not self._out:
+        queued = self._out
+        if not queued:
             return b""
-        out = b"".join(self._out)
-        self._out.clear()
+        out = queued[0] if len(queued) == 1 else b"".join(queued)
+        queued.clear()
         return out
 
     def send(self, reply: Reply) -> bytes:
@@ -252,26 +253,26 @@ class ServerConnection:
             raise LocalProtocolError("no SMTP command is waiting for a reply")
         self._pending = None
         self.state = self._after_wait
-        ok = reply.code < 400
-        if type(ev) is MailFrom:
-            if ok:
-                self._mail_from = ev.address
-                self._mail_params = ev.params
-                self.state = MAIL
-        elif type(ev) is RcptTo:
-            if ok:
-                self._rcpts.append(ev.address)
+        code = reply.code
+        t = type(ev)
+        if t is RcptTo:
+            if code < 400:
+                self._rcpts.append(ev.address)  # type: ignore[attr-defined]
                 self.state = RCPT
-        elif type(ev) is Message:
+        elif t is MailFrom:
+            if code < 400:
+                self._mail_from = ev.address  # type: ignore[attr-defined]
+                self._mail_params = ev.params  # type: ignore[attr-defined]
+                self.state = MAIL
+        elif t is Message:
             self._reset_transaction()
-        elif type(ev) is AuthAttempt:
-            if reply.code == 235:
-                self.authenticated = ev.username
-            else:
-                self._error()
-        if reply.code == 421:
+        elif t is AuthAttempt and code == 235:
+            self.authenticated = ev.username  # type: ignore[attr-defined]
+        if code == 421:
             self.should_close = True
         self._reply(reply)
+        if t is AuthAttempt and code != 235:
+            self._error()  # counted after the reply, so a 421 at the limit follows the 535
         return self.data_to_send()
 
     def tls_started(self) -> None:
