@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import select
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -107,6 +109,7 @@ def test_wirekit_listen_keep_open_serves_several_clients() -> None:
     socat = require_tool("socat")
     port = free_port()
     server = start_listen(port, b"", "--keep-open")
+    expected = b"client 0\nclient 1\nclient 2\n"
     try:
         for i in range(3):
             subprocess.run(
@@ -115,9 +118,12 @@ def test_wirekit_listen_keep_open_serves_several_clients() -> None:
                 check=True,
                 timeout=TIMEOUT,
             )
+        # socat exits once its bytes are sent; wait for the listener to print them before stopping it.
+        assert server.stdout is not None
+        out = read_until(server.stdout, len(expected))
     finally:
-        out = finish(server)
-    assert out == b"client 0\nclient 1\nclient 2\n"
+        finish(server)
+    assert out == expected
 
 
 # --------------------------------------------------------------------------- wirekit serve echo
@@ -282,6 +288,20 @@ def test_wirekit_connect_refused_exits_with_connect_error_code() -> None:
     )
     assert out.returncode == 3, out.stderr  # EXIT_CODES[ConnectError]
     assert f"127.0.0.1:{port}" in out.stderr.decode()
+
+
+def read_until(pipe: IO[bytes], size: int) -> bytes:
+    """Read from ``pipe`` until ``size`` bytes or EOF, within TIMEOUT seconds."""
+    out = b""
+    deadline = time.monotonic() + TIMEOUT
+    while len(out) < size and time.monotonic() < deadline:
+        ready, _, _ = select.select([pipe], [], [], 0.1)
+        if ready:
+            chunk = os.read(pipe.fileno(), 65536)
+            if not chunk:
+                break
+            out += chunk
+    return out
 
 
 def wait_tcp_once(port: int, proc: subprocess.Popen[bytes]) -> None:
