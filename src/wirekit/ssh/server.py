@@ -12,7 +12,6 @@ import asyncio
 import inspect
 import os
 import shlex
-import signal
 import tempfile
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from typing import Any
 
 from ..errors import ConfigError
 from ._adapter import asyncssh, encryption_preference, translate
+from ._spawn import spawn
 from .hostkeys import known_hosts_pattern
 from .keys import generate_keypair, public_key_line
 
@@ -336,18 +336,8 @@ class SSHServer:
             "SHLVL": "1",
             **env,
         }
-        proc = await asyncio.create_subprocess_exec(
-            self.shell,
-            "-c",
-            command,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            cwd=self.root,
-            env=full_env,
-            start_new_session=True,  # one process group, so a vanished client kills the whole pipeline
-        )
-        assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+        # own session (process group), so a vanished client kills the whole pipeline
+        proc = await spawn([self.shell, "-c", command], cwd=self.root, env=full_env)
 
         async def pump_out(src: asyncio.StreamReader, dst: Any) -> None:
             while chunk := await src.read(65536):
@@ -355,7 +345,6 @@ class SSHServer:
                 await dst.drain()
 
         async def pump_in() -> None:
-            assert proc.stdin is not None
             try:
                 while chunk := await process.stdin.read(65536):
                     proc.stdin.write(chunk)
@@ -366,7 +355,6 @@ class SSHServer:
                 proc.stdin.close()
 
         async def finish() -> int:
-            assert proc.stdout is not None and proc.stderr is not None
             await asyncio.gather(
                 pump_out(proc.stdout, process.stdout), pump_out(proc.stderr, process.stderr)
             )
@@ -384,8 +372,6 @@ class SSHServer:
             for t in (feeder, main, closed):
                 t.cancel()
             if proc.returncode is None:
-                try:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
+                proc.kill_group()
                 await proc.wait()
+            proc.close()
