@@ -33,7 +33,6 @@ from .urls import URL
 
 __all__ = ["AiohttpTransport"]
 
-_CHUNK = 256 * 1024
 
 
 def translate(exc: BaseException, url: Any = None) -> WirekitError:
@@ -170,7 +169,6 @@ class AiohttpTransport(AsyncTransport):
                 trust_env=False,
                 skip_auto_headers=("User-Agent", "Accept-Encoding", "Accept"),
                 timeout=aiohttp.ClientTimeout(total=None),
-                read_bufsize=_CHUNK,
                 requote_redirect_url=False,
             )
             self._loop = loop

@@ -34,6 +34,8 @@ from .urls import URL
 __all__ = ["Urllib3Transport"]
 
 _CHUNK = 256 * 1024
+# One immutable "never retry, never redirect" policy, instead of urllib3 building one per call.
+_NO_RETRIES = urllib3.Retry(total=False, redirect=False)
 _VERSIONS = {10: "HTTP/1.0", 11: "HTTP/1.1", 20: "HTTP/2", 9: "HTTP/0.9"}
 
 
@@ -262,7 +264,7 @@ class Urllib3Transport(Transport):
                 self._timeouts[t] = timeout
         items = request.headers._items
         headers: Any = dict(items)
-        if len(headers) != len(items) or len({k.lower() for k in headers}) != len(items):
+        if len(headers) != len(items):  # a name repeated exactly: keep every field
             headers = urllib3.HTTPHeaderDict(items)
         body = request.content
         chunked = (
@@ -292,7 +294,7 @@ class Urllib3Transport(Transport):
                     body=body,
                     headers=headers,
                     redirect=False,
-                    retries=False,
+                    retries=_NO_RETRIES,
                     assert_same_host=False,
                     preload_content=False,
                     decode_content=False,

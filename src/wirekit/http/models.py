@@ -61,10 +61,11 @@ class Headers:
         ConfigError: (on construction or assignment) an invalid name or a value with CR/LF.
     """
 
-    __slots__ = ("_items",)
+    __slots__ = ("_index", "_items")
 
     def __init__(self, headers: HeaderTypes | Headers = None) -> None:
         self._items: list[tuple[str, str]] = []
+        self._index: dict[str, list[str]] | None = None
         if headers is None:
             return
         if isinstance(headers, Headers):
@@ -80,20 +81,33 @@ class Headers:
         """Headers from a peer's already-parsed list, without validation (the parser did that)."""
         h = cls.__new__(cls)
         h._items = items
+        h._index = None
         return h
+
+    def _lookup(self) -> dict[str, list[str]]:
+        """lower-case name -> values, built once per state (responses: once, then O(1) gets)."""
+        index = self._index
+        if index is None:
+            index = {}
+            for k, v in self._items:
+                lk = k.lower()
+                if lk in index:
+                    index[lk].append(v)
+                else:
+                    index[lk] = [v]
+            self._index = index
+        return index
 
     def get(self, name: str, default: Any = None) -> Any:
         """The value (repeated fields joined with ", ") or ``default``."""
-        lname = name.lower()
-        values = [v for k, v in self._items if k.lower() == lname]
+        values = self._lookup().get(name.lower())
         if not values:
             return default
         return values[0] if len(values) == 1 else ", ".join(values)
 
     def get_list(self, name: str) -> list[str]:
         """Every value of ``name``, in order (use for Set-Cookie)."""
-        lname = name.lower()
-        return [v for k, v in self._items if k.lower() == lname]
+        return list(self._lookup().get(name.lower(), ()))
 
     def __getitem__(self, name: str) -> str:
         value = self.get(name)
@@ -107,11 +121,13 @@ class Headers:
         lname = name.lower()
         self._items = [(k, v) for k, v in self._items if k.lower() != lname]
         self._items.append((name, value))
+        self._index = None
 
     def add(self, name: str, value: Any) -> None:
         """Append one more field ``name: value`` (keeps existing ones)."""
         name = _check_name(name)
         self._items.append((name, _check_value(name, value)))
+        self._index = None
 
     def setdefault(self, name: str, value: Any) -> str:
         existing = self.get(name)
@@ -126,18 +142,20 @@ class Headers:
         if len(kept) == len(self._items):
             raise KeyError(name)
         self._items = kept
+        self._index = None
 
     def pop(self, name: str, default: Any = None) -> Any:
         value = self.get(name, default)
-        lname = name.lower()
-        self._items = [(k, v) for k, v in self._items if k.lower() != lname]
+        if name in self:
+            lname = name.lower()
+            self._items = [(k, v) for k, v in self._items if k.lower() != lname]
+            self._index = None
         return value
 
     def __contains__(self, name: object) -> bool:
         if not isinstance(name, str):
             return False
-        lname = name.lower()
-        return any(k.lower() == lname for k, _ in self._items)
+        return name.lower() in self._lookup()
 
     def keys(self) -> list[str]:
         """Distinct names, first spelling kept."""
@@ -161,6 +179,7 @@ class Headers:
             lname = name.lower()
             self._items = [(k, v) for k, v in self._items if k.lower() != lname]
         self._items.extend(other_h._items)
+        self._index = None
 
     def copy(self) -> Headers:
         return Headers.from_raw(list(self._items))
