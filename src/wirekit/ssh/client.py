@@ -161,9 +161,9 @@ class AsyncSSHClient:
         elif self.target.proxy_jump:
             kw["tunnel"] = await self._connect_jumps(self.target.proxy_jump)
         try:
-            self._conn = await asyncio.wait_for(
-                asyncssh.connect(client_factory=lambda: _PolicyClient(self.engine), **kw),
-                self.engine.opts.connect_timeout + 1.0,
+            # asyncssh bounds TCP connect + handshake + auth by connect_timeout itself
+            self._conn = await asyncssh.connect(
+                client_factory=lambda: _PolicyClient(self.engine), **kw
             )
         except (asyncssh.Error, OSError, TimeoutError, ValueError) as exc:
             await self._close_jumps()

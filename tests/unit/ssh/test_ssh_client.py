@@ -228,3 +228,18 @@ def test_proxy_jump_from_ssh_config_uses_same_policy(ssh_env, tmp_path):
         _try_connect(
             "inner", **ssh_env.opts(ssh_config=str(cfg), known_hosts=str(tmp_path / "empty"))
         )
+
+
+def test_tcp_nodelay_and_cipher_choice(ssh_env):
+    import socket
+
+    from wirekit.ssh._adapter import cpu_has_aes
+
+    with SSHClient(ssh_env.target, **ssh_env.opts()) as c:
+        conn = c.aclient.connection
+        sock = conn.get_extra_info("socket")
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+        cipher = conn.get_extra_info("send_cipher")
+    assert cipher == (
+        "aes128-gcm@openssh.com" if cpu_has_aes() else "chacha20-poly1305@openssh.com"
+    )

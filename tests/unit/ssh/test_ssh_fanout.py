@@ -125,3 +125,24 @@ def test_async_api_json(ssh_env):
     res = asyncio.run(arun_many([ssh_env.target], "echo hi", **ssh_env.opts()))
     j = res.to_json()
     assert j["summary"]["ok"] == 1 and j["results"][0]["stdout"] == "hi\n"
+
+
+def test_silent_server_times_out_as_one_row(ssh_env):
+    """A port that accepts TCP but never speaks SSH: ConnectTimeout within connect_timeout, no hang."""
+    import socket
+
+    from wirekit.errors import ConnectTimeout
+
+    silent = socket.create_server(("127.0.0.1", 0))  # listening, never accepting, never answering
+    try:
+        port = silent.getsockname()[1]
+        res = run_many(
+            [f"wk@127.0.0.1:{port}", ssh_env.target],
+            "echo ok",
+            connect_timeout=1.0,
+            **ssh_env.opts(),
+        )
+    finally:
+        silent.close()
+    assert res[0].status == "unreachable" and isinstance(res[0].error, ConnectTimeout)
+    assert res[1].ok
