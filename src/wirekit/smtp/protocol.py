@@ -190,6 +190,9 @@ def parse_path(text: str) -> tuple[str, str]:
     Raises:
         DecodeError: no angle brackets, unbalanced quotes, or spaces/controls in the path.
     """
+    m = _SIMPLE_PATH.match(text)
+    if m is not None:  # the common case in one C call: <local@domain> or <>, no quotes or routes
+        return m[1], m[2] or ""
     text = text.lstrip(" ")
     if not text.startswith("<"):
         raise DecodeError("path must be in angle brackets", layer="smtp")
@@ -224,6 +227,9 @@ def parse_path(text: str) -> tuple[str, str]:
     return address, rest.strip(" ")
 
 
+_SIMPLE_PATH = re.compile(
+    r" ?<((?:[^<>\"@\x00-\x20\x7f]+@[^<>\"@\x00-\x20\x7f]+)?)>(?: +(\S.*?))? *$", re.S
+)
 _BAD_PATH = re.compile(r"[\x00-\x1f\x7f <]")
 _BAD_QUOTED_PATH = re.compile(r"[\x00-\x1f\x7f]")
 
