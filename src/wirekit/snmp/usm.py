@@ -153,24 +153,18 @@ def _extend_key(kul: bytes, engine_id: bytes, hash_name: str, size: int, variant
     return key[:size]
 
 
-def _fast_context_factory() -> Any:
-    """cryptography's cipher-context constructors without the ``Cipher`` wrapper, whose ABC
-    checks cost about half of a small message's encryption; None when the internal module is
-    not there (it is an implementation detail of cryptography >= 42), then ``Cipher`` is used."""
-    try:
-        from cryptography.hazmat.bindings._rust import openssl as rust_openssl
-    except ImportError:  # pragma: no cover
-        return None
-    ciphers = getattr(rust_openssl, "ciphers", None)
-    if callable(getattr(ciphers, "create_encryption_ctx", None)) and callable(
-        getattr(ciphers, "create_decryption_ctx", None)
-    ):
-        return ciphers
-    return None  # pragma: no cover - other cryptography layouts
+#: Up to this many AES blocks, CFB encryption runs block by block on a reused ECB context;
+#: above it a CFB context is cheaper than the Python loop.
+_SMALL_CFB_BLOCKS = 6
 
 
 class _Cipher:
-    """Encrypt/decrypt of the ScopedPDU with one localised privacy key."""
+    """Encrypt/decrypt of the ScopedPDU with one localised privacy key.
+
+    AES-CFB128 (RFC 3826) is built on one ECB context made per key, because creating a CFB
+    context per message costs more than the cipher itself on SNMP-sized messages. CFB
+    decryption needs E(IV), E(C0), E(C1)...: one ECB call over IV||ciphertext gives them all.
+    """
 
     def __init__(self, kind: str, key: bytes) -> None:
         from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
@@ -178,7 +172,6 @@ class _Cipher:
         from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
         self.kind = kind
-        self._fast = _fast_context_factory()
         self._cipher: Any = Cipher
         if kind == "des":
             # RFC 3414 §8.1.1.1: DES key = first 8 octets, pre-IV = last 8. Single DES is 3DES
@@ -189,6 +182,7 @@ class _Cipher:
         else:
             self._algo = algorithms.AES(key)
             self._mode = CFB
+            self._ecb = Cipher(self._algo, modes.ECB()).encryptor()
 
     def encrypt(
         self, data: bytes, boots: int, etime: int, salt_counter: int
@@ -198,14 +192,28 @@ class _Cipher:
                 4, "big"
             )
             iv = bytes(a ^ b for a, b in zip(salt, self._pre_iv, strict=True))
-            pad = (-len(data)) % 8
-            data = data + b"\0" * pad
-        else:
-            # RFC 3826 §3.1.2.1: IV = engineBoots || engineTime || 64-bit salt.
-            salt = (salt_counter & 0xFFFFFFFFFFFFFFFF).to_bytes(8, "big")
-            iv = boots.to_bytes(4, "big") + etime.to_bytes(4, "big") + salt
-        enc = self._encryptor(iv)
-        return bytes(enc.update(data) + enc.finalize()), salt
+            data = data + b"\0" * ((-len(data)) % 8)
+            enc = self._cipher(self._algo, self._mode(iv)).encryptor()
+            return bytes(enc.update(data) + enc.finalize()), salt
+        # RFC 3826 §3.1.2.1: IV = engineBoots || engineTime || 64-bit salt.
+        salt = (salt_counter & 0xFFFFFFFFFFFFFFFF).to_bytes(8, "big")
+        iv = (
+            (boots & 0xFFFFFFFF).to_bytes(4, "big") + (etime & 0xFFFFFFFF).to_bytes(4, "big") + salt
+        )
+        n = len(data)
+        if n > 16 * _SMALL_CFB_BLOCKS:
+            enc = self._cipher(self._algo, self._mode(iv)).encryptor()
+            return bytes(enc.update(data) + enc.finalize()), salt
+        out = []
+        prev = iv
+        update = self._ecb.update
+        for i in range(0, n, 16):
+            chunk = data[i : i + 16]
+            k = len(chunk)
+            ks = update(prev)
+            prev = (int.from_bytes(chunk, "big") ^ int.from_bytes(ks[:k], "big")).to_bytes(k, "big")
+            out.append(prev)
+        return b"".join(out), salt
 
     def decrypt(self, data: bytes, boots: int, etime: int, salt: bytes) -> bytes:
         if len(salt) != 8:
@@ -216,24 +224,17 @@ class _Cipher:
             if len(data) % 8:
                 raise auth_error("decryptionError", "DES ciphertext is not a multiple of 8 octets")
             iv = bytes(a ^ b for a, b in zip(salt, self._pre_iv, strict=True))
-        else:
-            iv = (
-                (boots & 0xFFFFFFFF).to_bytes(4, "big")
-                + (etime & 0xFFFFFFFF).to_bytes(4, "big")
-                + salt
-            )
-        dec = self._decryptor(iv)
-        return bytes(dec.update(data) + dec.finalize())
-
-    def _encryptor(self, iv: bytes) -> Any:
-        if self._fast is not None:
-            return self._fast.create_encryption_ctx(self._algo, self._mode(iv))
-        return self._cipher(self._algo, self._mode(iv)).encryptor()
-
-    def _decryptor(self, iv: bytes) -> Any:
-        if self._fast is not None:
-            return self._fast.create_decryption_ctx(self._algo, self._mode(iv))
-        return self._cipher(self._algo, self._mode(iv)).decryptor()
+            dec = self._cipher(self._algo, self._mode(iv)).decryptor()
+            return bytes(dec.update(data) + dec.finalize())
+        n = len(data)
+        if not n:
+            return b""
+        iv = (
+            (boots & 0xFFFFFFFF).to_bytes(4, "big") + (etime & 0xFFFFFFFF).to_bytes(4, "big") + salt
+        )
+        # Keystream block i is E(previous ciphertext block), E(IV) for the first.
+        stream = self._ecb.update(iv + data[: ((n - 1) // 16) * 16])
+        return (int.from_bytes(data, "big") ^ int.from_bytes(stream[:n], "big")).to_bytes(n, "big")
 
 
 @dataclass
