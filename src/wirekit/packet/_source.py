@@ -5,9 +5,10 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import zlib
 from typing import IO, Any
 
-from ..errors import ConfigError
+from ..errors import ConfigError, DecodeError
 
 GZIP_MAGIC = b"\x1f\x8b"
 PathOrFile = str | os.PathLike[str] | IO[bytes]
@@ -32,6 +33,33 @@ class _Prefixed(io.RawIOBase):
         data = self._rest.read(len(b))
         b[: len(data)] = data
         return len(data)
+
+
+class _Gunzip(io.RawIOBase):
+    """A gzip stream whose decoding errors surface as DecodeError (truncated or corrupt)."""
+
+    def __init__(self, gz: gzip.GzipFile, raw: IO[bytes] | None) -> None:
+        self._gz = gz
+        self._raw = raw
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        try:
+            data = self._gz.read(len(b))
+        except EOFError:
+            raise DecodeError("gzip stream ends early", layer="gzip", truncated=True) from None
+        except (gzip.BadGzipFile, zlib.error, OSError) as exc:
+            raise DecodeError(f"corrupt gzip stream: {exc}", layer="gzip") from None
+        b[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._gz.close()
+        if self._raw is not None:
+            self._raw.close()
+        super().close()
 
 
 def peek(f: IO[bytes], n: int) -> tuple[bytes, IO[bytes]]:
@@ -66,10 +94,7 @@ def open_source(source: PathOrFile) -> tuple[IO[bytes], bool]:
         f = source
     head, f = peek(f, 2)
     if head == GZIP_MAGIC:
-        if owned:  # reopen by path so closing the reader closes the file too
-            f.close()
-            f = gzip.open(source, "rb")  # type: ignore[assignment]  # noqa: SIM115 - closed by the reader
-        else:
-            f = gzip.GzipFile(fileobj=f, mode="rb")  # type: ignore[assignment]
+        gz = gzip.GzipFile(fileobj=f, mode="rb")
+        f = io.BufferedReader(_Gunzip(gz, f if owned else None), 1 << 16)
         owned = True
     return f, owned

@@ -124,8 +124,7 @@ class DHCP(Layer):
             if code == 0:  # pad
                 i += 1
                 continue
-            if code == 255:
-                opts.append(("end", None))
+            if code == 255:  # the end option is implied on build; bytes after it are kept as "pad"
                 if stop > i + 1:
                     opts.append(("pad", buf[i + 1 : stop]))
                 break
@@ -139,26 +138,25 @@ class DHCP(Layer):
 
     def _encode_var(self, v: list[Any]) -> bytes:
         out = b""
-        ended = False
+        pad = b""
         for name, value in v[15]:
-            if name == "end":
-                out += b"\xff"
-                ended = True
-            elif name in ("pad", "bad"):
+            if name == "pad":
+                pad += bytes(value)
+            elif name == "bad":
                 out += bytes(value)
-            else:
+            elif name != "end":
                 code = _OPTION_CODES[name] if isinstance(name, str) else int(name)
                 body = _opt_bytes(code, value)
                 out += bytes([code, len(body)]) + body
-        if v[15] and not ended:
+        if [o for o in v[15] if o[0] not in ("pad", "bad")]:
             out += b"\xff"
-        return out
+        return out + pad
 
     def message_type(self) -> int | None:
         """The DHCP message type (option 53), or None for plain BOOTP."""
         for name, value in self.options:
-            if name == "message-type":
-                return int(value)
+            if name == "message-type" and isinstance(value, int):
+                return value
         return None
 
     def describe(self, ip: Layer | None = None) -> str | None:

@@ -55,6 +55,24 @@ def _parse_tlv_options(data: bytes, one_byte: tuple[int, ...]) -> list[tuple[Any
     return out
 
 
+def _strip_padding(
+    opts: list[tuple[Any, Any]], data: bytes, eol: Any, encode: Any
+) -> list[tuple[Any, Any]]:
+    """Drop a trailing end-of-list + zero fill that is only the 32-bit alignment padding a
+    build adds by itself, so parsed options read as they were written."""
+    n = len(opts)
+    while n and (
+        opts[n - 1][0] in (eol, 0) or (opts[n - 1][0] == "pad" and not any(opts[n - 1][1]))
+    ):
+        n -= 1
+    if n == len(opts):
+        return opts
+    kept = len(encode(opts[:n]))
+    if len(data) - kept < 4 and not any(data[kept:]):
+        return opts[:n]
+    return opts
+
+
 def _encode_tlv_options(opts: Any, one_byte: tuple[int, ...]) -> bytes:
     out = b""
     for kind, value in opts:
@@ -125,7 +143,14 @@ class IPv4(Layer):
         return hl, stop if stop < end else end
 
     def _decode_var(self, buf: bytes, start: int, stop: int) -> list[Any]:
-        return [_parse_tlv_options(buf[start:stop], (0, 1)) if stop > start else ()]
+        if stop <= start:
+            return [()]
+        data = buf[start:stop]
+        return [
+            _strip_padding(
+                _parse_tlv_options(data, (0, 1)), data, 0, lambda o: _encode_tlv_options(o, (0, 1))
+            )
+        ]
 
     def _encode_var(self, v: list[Any]) -> bytes:
         opts = v[12]
@@ -295,7 +320,10 @@ class TCP(Layer):
         return hl, end
 
     def _decode_var(self, buf: bytes, start: int, stop: int) -> list[Any]:
-        return [_tcp_options(buf[start:stop]) if stop > start else ()]
+        if stop <= start:
+            return [()]
+        data = buf[start:stop]
+        return [_strip_padding(_tcp_options(data), data, "EOL", _tcp_encode)]
 
     def _encode_var(self, v: list[Any]) -> bytes:
         opts = v[10]

@@ -136,7 +136,8 @@ class _OptionsHeader(_ExtHeader):
     computed = ("hlen",)
 
     def _decode_var(self, buf: bytes, start: int, stop: int) -> list[Any]:
-        return [_parse_ip6_options(buf[start:stop])]
+        # Pad1/PadN only align the header; a build adds them again (RFC 8200 §4.2)
+        return [[o for o in _parse_ip6_options(buf[start:stop]) if o[0] not in (0, 1)]]
 
     def _encode_var(self, v: list[Any]) -> bytes:
         body = b""
