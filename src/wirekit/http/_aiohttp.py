@@ -34,7 +34,6 @@ from .urls import URL
 __all__ = ["AiohttpTransport"]
 
 
-
 def translate(exc: BaseException, url: Any = None) -> WirekitError:
     """The wirekit error for an aiohttp / asyncio / OSError failure."""
     if isinstance(exc, WirekitError):

@@ -29,11 +29,16 @@ def _optional(name: str) -> Any:
 
 
 def supported_encodings() -> list[str]:
-    """Codings this installation can decode (br and zstd need ``wirekit[all]``)."""
+    """Codings this installation can decode (br and zstd need ``wirekit[all]``).
+
+    Looks the modules up without importing them: a one-shot GET should not pay for zstd.
+    """
+    from importlib.util import find_spec
+
     names = ["gzip", "deflate"]
-    if _optional("brotli") is not None:
+    if find_spec("brotli") is not None:
         names.append("br")
-    if _optional("zstandard") is not None:
+    if find_spec("zstandard") is not None:
         names.append("zstd")
     return names
 

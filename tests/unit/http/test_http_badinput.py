@@ -22,6 +22,15 @@ def _endless_headers(conn: socket.socket) -> None:
         pass
 
 
+def _huge_header_line(conn: socket.socket) -> None:
+    conn.sendall(b"HTTP/1.1 200 OK\r\nX-Huge: ")
+    try:
+        for _ in range(100_000):  # ~6.5 GB if nobody stops reading
+            conn.sendall(b"a" * 65536)
+    except OSError:
+        pass
+
+
 def _silent(conn: socket.socket) -> None:
     threading.Event().wait(5)
 
@@ -38,6 +47,7 @@ CASES = {
     "truncated content-length body": reply(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort"),
     "closed without answer": reply(b""),
     "endless headers": _endless_headers,
+    "endless header line": _huge_header_line,
 }
 
 
