@@ -243,9 +243,8 @@ class _SMTPProtocol(asyncio.Protocol):
             self._pump()
 
     def _pump(self) -> None:
-        conn = self.conn
-        session = self.session
-        assert conn is not None and session is not None
+        conn: Any = self.conn
+        session: Any = self.session
         handler = self.server.handler
         out = []
         while True:
@@ -255,15 +254,15 @@ class _SMTPProtocol(asyncio.Protocol):
             t = type(ev)
             result: Any
             if t is Message:
-                result = handler.message(session, ev)  # type: ignore[arg-type]
+                result = handler.message(session, ev)
             elif t is RcptTo:
-                result = handler.rcpt_to(session, ev.address, ev.params)  # type: ignore[union-attr]
+                result = handler.rcpt_to(session, ev.address, ev.params)
             elif t is MailFrom:
-                result = handler.mail_from(session, ev.address, ev.params)  # type: ignore[union-attr]
+                result = handler.mail_from(session, ev.address, ev.params)
             elif t is AuthAttempt:
-                result = handler.authenticate(session, ev.mechanism, ev.username, ev.password)  # type: ignore[union-attr]
+                result = handler.authenticate(session, ev.mechanism, ev.username, ev.password)
             elif t is Hello:
-                session.helo = ev.domain  # type: ignore[union-attr]
+                session.helo = ev.domain
                 continue
             elif t is StartTLS:
                 out.append(conn.data_to_send())
@@ -285,7 +284,10 @@ class _SMTPProtocol(asyncio.Protocol):
                 self.transport.pause_reading()
                 self._task = asyncio.ensure_future(self._finish(ev, result))
                 return
-            out.append(conn.send(self._to_reply(ev, result)))
+            if t is MailFrom or t is RcptTo:
+                out.append(conn.send(result))
+            else:
+                out.append(conn.send(self._to_reply(ev, result)))
         if out:
             out.append(conn.data_to_send())
             self._write(out)
