@@ -15,6 +15,7 @@ SERVICES: dict[str, str] = {
     "smtp": "wirekit.lab.smtp:SMTPService",
     "snmp": "wirekit.lab.snmp:SNMPService",
     "ftp": "wirekit.lab.ftp:FTPService",
+    "pkt": "wirekit.lab.pkt:PacketService",
 }
 
 
