@@ -240,7 +240,10 @@ class SNMPClient(_Common):
         infos = socket.getaddrinfo(self.host, self.port, type=socket.SOCK_DGRAM)
         family, _, _, _, addr = infos[0]
         self._sock = socket.socket(family, socket.SOCK_DGRAM)
-        self._sock.connect(addr)  # a connected socket: the kernel drops datagrams from others
+        self._sock.connect(addr)
+        self._sock_timeout: float | None = (
+            None  # a connected socket: the kernel drops datagrams from others
+        )
 
     def close(self) -> None:
         """Release the socket."""
@@ -261,23 +264,28 @@ class SNMPClient(_Common):
         for _attempt in range(self.retries + 1):
             sock.send(build(rid))
             deadline = time.monotonic() + timeout
+            wait = timeout
             while True:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    break
-                sock.settimeout(remaining)
+                # settimeout costs syscalls: only change it when the wait changes (a stray
+                # datagram, a retry), not on every request.
+                if wait != self._sock_timeout:
+                    sock.settimeout(wait)
+                    self._sock_timeout = wait
                 try:
                     data = sock.recv(65535)
                 except TimeoutError:
                     break
                 except ConnectionRefusedError:  # ICMP port unreachable: nobody there yet
-                    time.sleep(min(remaining, 0.05))
-                    continue
+                    time.sleep(min(max(deadline - time.monotonic(), 0), 0.05))
+                    data = b""
                 try:
-                    if peek_request_id(data) == rid:
+                    if data and peek_request_id(data) == rid:
                         return data
                 except DecodeError:
-                    continue
+                    pass
+                wait = deadline - time.monotonic()
+                if wait <= 0:
+                    break
             timeout *= self.backoff
         raise self._timeout_error(what)
 

@@ -132,3 +132,22 @@ def test_bad_user_configs() -> None:
     with pytest.raises(ConfigError):
         USMUser("u", "WHIRLPOOL", "longenough")
     assert USMUser("u", "sha256", "longenough", "aes128", "longenough").priv_protocol == "AES"
+
+
+@pytest.mark.parametrize("size", [0, 1, 15, 16, 17, 64, 95, 96, 97, 200, 1400])
+def test_aes_cfb_matches_cryptography(size: int) -> None:
+    # wirekit builds CFB128 on an ECB context; it must equal cryptography's CFB byte for byte.
+    import os
+
+    from cryptography.hazmat.decrepit.ciphers.modes import CFB
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms
+
+    from wirekit.snmp.usm import _Cipher
+
+    key, data = os.urandom(16), os.urandom(size)
+    cipher = _Cipher("aes", key)
+    sealed, salt = cipher.encrypt(data, 7, 1234, 99)
+    iv = (7).to_bytes(4, "big") + (1234).to_bytes(4, "big") + salt
+    ref = Cipher(algorithms.AES(key), CFB(iv)).encryptor()
+    assert sealed == ref.update(data) + ref.finalize()
+    assert cipher.decrypt(sealed, 7, 1234, salt) == data
