@@ -50,7 +50,7 @@ class DNSQR:
     """A question: name, type (number or name like ``"AAAA"``) and class."""
 
     qname: str = "."
-    qtype: int = 1
+    qtype: Any = 1  # number or name ("AAAA"); stored as the number
     qclass: int = 1
 
     def __post_init__(self) -> None:
@@ -71,7 +71,7 @@ class DNSRR:
     target); TXT list of bytes; OPT list of (code, bytes) (``rclass`` = UDP size); else bytes."""
 
     rrname: str = "."
-    type: int = 1
+    type: Any = 1  # number or name ("MX"); stored as the number
     rclass: int = 1
     ttl: int = 0
     rdata: Any = b""
