@@ -177,7 +177,7 @@ class ServerConnection:
         max_line: int = 4096,
         max_data_line: int | None = 998,
         max_errors: int = 20,
-        max_commands: int = 0,
+        max_commands: int = 100_000,
         starttls: bool = False,
         tls: bool = False,
         auth: bool = False,
