@@ -4,12 +4,13 @@ receive sink. Shared by the server and the async client."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["BLOCK", "FileSink", "sink_socket", "sock_sendfile"]
+__all__ = ["BLOCK", "DataChannel", "FileSink", "sink_socket", "sock_sendfile"]
 
 #: Receive buffer and TLS write block.
 BLOCK = 1 << 20
@@ -107,3 +108,64 @@ async def sink_socket(
         return await done
     finally:
         transport.close()
+
+
+class DataChannel:
+    """One server-side data connection: a raw socket, or a TLS stream when PROT P is on."""
+
+    def __init__(
+        self,
+        sock: socket.socket,
+        reader: asyncio.StreamReader | None = None,
+        writer: asyncio.StreamWriter | None = None,
+    ) -> None:
+        self.sock = sock
+        self.reader = reader
+        self.writer = writer
+
+    async def send_bytes(self, loop: asyncio.AbstractEventLoop, data: bytes) -> None:
+        if self.writer is not None:
+            self.writer.write(data)
+            await self.writer.drain()
+        else:
+            await loop.sock_sendall(self.sock, data)
+
+    async def send_file(self, loop: asyncio.AbstractEventLoop, f: Any, offset: int) -> int:
+        if self.writer is None:
+            return await sock_sendfile(loop, self.sock, f.fileno(), offset)
+        f.seek(offset)
+        total = 0
+        while True:
+            chunk = f.read(BLOCK)
+            if not chunk:
+                return total
+            self.writer.write(chunk)
+            await self.writer.drain()
+            total += len(chunk)
+
+    async def recv_to_file(self, loop: asyncio.AbstractEventLoop, f: Any) -> int:
+        total = 0
+        if self.reader is not None:
+            while True:
+                chunk = await self.reader.read(BLOCK)
+                if not chunk:
+                    return total
+                f.write(chunk)
+                total += len(chunk)
+        return await sink_socket(loop, self.sock, f.write)
+
+    def abort(self) -> None:
+        """Drop the connection now (no graceful TLS close): used on errors and cancellation."""
+        if self.writer is not None:
+            self.writer.transport.abort()
+        self.sock.close()
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.writer.wait_closed(), 5)
+        else:
+            with contextlib.suppress(OSError):
+                self.sock.shutdown(socket.SHUT_WR)
+            self.sock.close()

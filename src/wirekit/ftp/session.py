@@ -1,0 +1,855 @@
+"""One FTP server session: the control connection, its commands, and its data connections.
+
+The control channel is an ``asyncio.Protocol`` driving the sans-IO
+:class:`~wirekit.ftp.protocol.ServerConnection`; commands run one at a time in a per-session
+task. Data connections are raw non-blocking sockets: RETR uses ``os.sendfile`` straight from
+the page cache, STOR reads into one large reusable buffer (1 MiB) and writes under a temporary
+name that is renamed only when the upload completes. With PROT P, data connections go through
+TLS transports instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import logging
+import os
+import random
+import socket
+import ssl
+import stat as stat_mod
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import FTPReplyError
+from .listing import format_list, format_list_line, format_mlsd, format_mlsx
+from .paths import VirtualFS
+from .protocol import (
+    BadCommand,
+    ServerConnection,
+    format_mdtm,
+    format_pasv,
+    parse_eprt,
+    parse_port,
+    quote_257,
+)
+from .transfer import BLOCK, DataChannel
+from .users import User
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .server import FTPServer
+
+__all__ = ["COMMANDS", "Session"]
+
+log = logging.getLogger("wirekit.ftp.server")
+
+
+class _DataError(Exception):
+    """A data connection could not be made; carries the reply."""
+
+    def __init__(self, code: int, text: str) -> None:
+        super().__init__(text)
+        self.code = code
+        self.text = text
+
+
+class Session(asyncio.Protocol):
+    """One control connection."""
+
+    def __init__(self, server: FTPServer) -> None:
+        self.server = server
+        self.loop = asyncio.get_running_loop()
+        self.machine = ServerConnection(known=frozenset(COMMANDS))
+        self.transport: asyncio.Transport | None = None
+        self.task: asyncio.Task[None] | None = None
+        self.user: User | None = None
+        self.fs: VirtualFS | None = None
+        self.cwd = "/"
+        self.rest = 0
+        self.rnfr: str | None = None
+        self.tls = False
+        self.prot_private = False
+        self.pasv_listener: socket.socket | None = None
+        self.pasv_accept: asyncio.Task[socket.socket] | None = None
+        self.active_addr: tuple[str, int] | None = None
+        self.peer_ip = ""
+        self.local_ip = ""
+        self.idle: asyncio.TimerHandle | None = None
+        self.transferring = False
+        self.closing = False
+        self.foreign_refused = 0
+
+    # --- asyncio callbacks ---------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]  # uvloop's is no asyncio.Transport subclass
+        peer = transport.get_extra_info("peername")
+        local = transport.get_extra_info("sockname")
+        self.peer_ip = peer[0] if peer else ""
+        self.local_ip = local[0] if local else ""
+        self.tls = transport.get_extra_info("sslcontext") is not None
+        self.server._sessions.add(self)
+        if len(self.server._sessions) > self.server.max_connections:
+            self.reply(421, "Too many connections; try again later.")
+            self.close()
+            return
+        self.reply(220, self.server.banner)
+        self._arm_idle()
+
+    def data_received(self, data: bytes) -> None:
+        self.machine.receive_data(data)
+        if self.task is None or self.task.done():
+            self.task = self.loop.create_task(self._process())
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closing = True
+        self.server._sessions.discard(self)
+        self._logout()
+        if self.idle is not None:
+            self.idle.cancel()
+        if self.task is not None and not self.task.done():
+            self.task.cancel()
+        self._close_pasv()
+
+    # --- plumbing ------------------------------------------------------------------------
+
+    def reply(self, code: int, text: str | list[str] = "") -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write(self.machine.send(code, text))
+
+    def close(self) -> None:
+        self.closing = True
+        if self.transport is not None:
+            self.transport.close()
+
+    def _arm_idle(self) -> None:
+        if self.idle is not None:
+            self.idle.cancel()
+        if self.server.idle_timeout:
+            self.idle = self.loop.call_later(self.server.idle_timeout, self._idle_fired)
+
+    def _idle_fired(self) -> None:
+        if self.transferring:
+            self._arm_idle()
+            return
+        self.reply(421, "Idle timeout; closing control connection.")
+        self.close()
+
+    def _logout(self) -> None:
+        if self.user is not None:
+            counts = self.server._per_user
+            counts[self.user.name] = max(0, counts.get(self.user.name, 1) - 1)
+            self.user = None
+
+    async def _process(self) -> None:
+        while not self.closing:
+            ev = self.machine.next_event()
+            if ev is None:
+                return
+            if isinstance(ev, BadCommand):
+                self.reply(ev.code, ev.reason)
+                continue
+            refusal = self.machine.gate(ev)
+            if refusal is not None:
+                self.reply(refusal.code, list(refusal.lines))
+                continue
+            handler = getattr(self, COMMANDS[ev.verb])
+            try:
+                await handler(ev.arg)
+            except FTPReplyError as exc:
+                self.reply(int(exc.code), exc.text)
+            except asyncio.CancelledError:
+                raise
+            except OSError as exc:
+                self.reply(550, _os_text(exc))
+            except Exception:  # a bug must cost one command, never the server
+                log.exception("FTP command %s failed", ev.verb)
+                self.reply(451, "Local error in processing.")
+            if ev.verb != "REST":
+                self.rest = 0
+            if ev.verb != "RNFR":
+                self.rnfr = None
+            self._arm_idle()
+
+    def _resolve(self, arg: str) -> tuple[str, Path]:
+        assert self.fs is not None
+        return self.fs.resolve(self.cwd, arg)
+
+    def _need(self, perm: str) -> None:
+        assert self.user is not None
+        if not self.user.can(perm):
+            raise FTPReplyError(550, f"Permission denied ({perm}).")
+
+    # --- data connections ----------------------------------------------------------------
+
+    def _close_pasv(self) -> None:
+        task = self.pasv_accept
+        if task is not None:
+            if not task.done():
+                task.cancel()
+            elif not task.cancelled() and task.exception() is None:
+                task.result().close()  # accepted but never used
+        self.pasv_accept = None
+        if self.pasv_listener is not None:
+            self.pasv_listener.close()
+            self.pasv_listener = None
+
+    def _open_listener(self) -> socket.socket:
+        family = socket.AF_INET6 if ":" in self.local_ip else socket.AF_INET
+        ports = self.server.passive_ports
+        candidates: list[int]
+        if ports is None:
+            candidates = [0]
+        else:
+            candidates = list(ports)
+            start = random.randrange(len(candidates))
+            candidates = candidates[start:] + candidates[:start]
+        for port in candidates:
+            sock = socket.socket(family, socket.SOCK_STREAM)
+            try:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                sock.bind((self.local_ip, port))
+                sock.listen(1)
+            except OSError:
+                sock.close()
+                continue
+            sock.setblocking(False)
+            return sock
+        raise FTPReplyError(425, "No free passive port.")
+
+    async def _accept(self, listener: socket.socket) -> socket.socket:
+        while True:
+            conn, addr = await self.loop.sock_accept(listener)
+            # No bounce/theft: the data connection must come from the control peer's address.
+            if addr[0] != self.peer_ip:
+                self.foreign_refused += 1
+                log.warning("refused data connection from foreign address %s", addr[0])
+                conn.close()
+                continue
+            listener.close()
+            self.pasv_listener = None
+            return conn
+
+    async def _start_passive(self) -> int:
+        self._close_pasv()
+        self.active_addr = None
+        listener = self._open_listener()
+        self.pasv_listener = listener
+        self.pasv_accept = self.loop.create_task(self._accept(listener))
+        return int(listener.getsockname()[1])
+
+    async def _data(self) -> DataChannel:
+        """The data connection for the transfer being started (after the 150 reply)."""
+        timeout = self.server.data_timeout
+        if self.pasv_accept is not None:
+            task = self.pasv_accept
+            self.pasv_accept = None
+            try:
+                sock = await asyncio.wait_for(task, timeout)
+            except (TimeoutError, OSError):
+                self._close_pasv()
+                raise _DataError(425, "Can't open data connection.") from None
+        elif self.active_addr is not None:
+            addr, self.active_addr = self.active_addr, None
+            family = socket.AF_INET6 if ":" in addr[0] else socket.AF_INET
+            sock = socket.socket(family, socket.SOCK_STREAM)
+            sock.setblocking(False)
+            try:
+                sock.bind((self.local_ip, 0))
+                await asyncio.wait_for(self.loop.sock_connect(sock, addr), timeout)
+            except (TimeoutError, OSError):
+                sock.close()
+                raise _DataError(425, "Can't open data connection.") from None
+        else:
+            raise _DataError(425, "Use PORT/EPRT or PASV/EPSV first.")
+        sock.setblocking(False)
+        if self.prot_private:
+            assert self.server.ssl_context is not None
+            reader = asyncio.StreamReader(limit=BLOCK, loop=self.loop)
+            proto = asyncio.StreamReaderProtocol(reader, loop=self.loop)
+            try:
+                transport, _ = await asyncio.wait_for(
+                    self.loop.connect_accepted_socket(
+                        lambda: proto, sock, ssl=self.server.ssl_context
+                    ),
+                    timeout,
+                )
+            except (TimeoutError, OSError, ssl.SSLError):
+                sock.close()
+                raise _DataError(425, "TLS negotiation on the data connection failed.") from None
+            writer = asyncio.StreamWriter(transport, proto, reader, self.loop)
+            return DataChannel(sock, reader, writer)
+        return DataChannel(sock)
+
+    async def _transfer(
+        self,
+        opening: str,
+        work: Callable[[DataChannel], Awaitable[None]],
+        done: str = "Transfer complete.",
+    ) -> None:
+        if self.pasv_accept is None and self.active_addr is None:
+            self.reply(425, "Use PORT/EPRT or PASV/EPSV first.")
+            return
+        if self.server.require_tls and not self.prot_private:
+            self.reply(521, "Data connections must be protected: use PROT P.")  # RFC 4217 §9
+            return
+        self.reply(150, opening)
+        self.transferring = True
+        try:
+            try:
+                chan = await self._data()
+            except _DataError as exc:
+                self.reply(exc.code, exc.text)
+                return
+            ok = False
+            try:
+                await work(chan)
+                ok = True
+            except (ConnectionError, ssl.SSLError) as exc:
+                self.reply(426, f"Connection closed; transfer aborted ({type(exc).__name__}).")
+            finally:
+                if ok:
+                    await chan.close()
+                else:
+                    chan.abort()
+            if ok:
+                self.reply(226, done)
+        finally:
+            self.transferring = False
+
+    # --- login ---------------------------------------------------------------------------
+
+    async def cmd_user(self, arg: str) -> None:
+        if self.user is not None:
+            self._logout()
+            self.machine.logged_in = False
+        if self.server.require_tls and not self.tls:
+            self.machine.user = None
+            self.reply(530, "TLS required: use AUTH TLS first.")
+            return
+        self.machine.user = arg
+        self.reply(331, f"Password required for {arg}.")
+
+    async def cmd_pass(self, arg: str) -> None:
+        name = self.machine.user or ""
+        self.machine.user = None
+        user = self.server.users.authenticate(name, arg)
+        if user is None:
+            await asyncio.sleep(self.server.auth_failure_delay)
+            self.reply(530, "Login incorrect.")
+            return
+        limit = user.max_connections or self.server.max_per_user
+        count = self.server._per_user.get(user.name, 0)
+        if limit and count >= limit:
+            self.reply(421, f"Too many connections for user {user.name}.")
+            self.close()
+            return
+        self.server._per_user[user.name] = count + 1
+        self.user = user
+        self.fs = VirtualFS(user.home)
+        self.cwd = "/"
+        self.machine.logged_in = True
+        self.reply(230, "Login successful.")
+
+    async def cmd_quit(self, arg: str) -> None:
+        self.reply(221, "Goodbye.")
+        self.close()
+
+    async def cmd_noop(self, arg: str) -> None:
+        self.reply(200, "NOOP ok.")
+
+    async def cmd_syst(self, arg: str) -> None:
+        self.reply(215, "UNIX Type: L8")
+
+    async def cmd_feat(self, arg: str) -> None:
+        feats = [
+            "Features:",
+            "EPRT",
+            "EPSV",
+            "MDTM",
+            "MLST type*;size*;modify*;perm*;unix.mode*;",
+            "REST STREAM",
+            "SIZE",
+            "UTF8",
+            "TVFS",
+        ]
+        if self.server.ssl_context is not None:
+            feats += ["AUTH TLS", "PBSZ", "PROT"]
+        feats.append("End")
+        self.reply(211, feats)
+
+    async def cmd_opts(self, arg: str) -> None:
+        verb = arg.strip().upper()
+        if verb.startswith("UTF8"):
+            self.reply(200, "UTF8 is always on.")
+        elif verb.startswith("MLST"):
+            self.reply(200, "MLST OPTS type;size;modify;perm;unix.mode;")
+        else:
+            self.reply(501, "Unknown option.")
+
+    async def cmd_help(self, arg: str) -> None:
+        self.reply(214, ["Commands:", " ".join(sorted(COMMANDS)), "End"])
+
+    async def cmd_type(self, arg: str) -> None:
+        t = arg.strip().upper()
+        if t in ("I", "L 8", "L8"):
+            self.reply(200, "Type set to I.")
+        elif t in ("A", "A N"):
+            self.reply(200, "Type set to A.")
+        else:
+            self.reply(504, "Type not supported.")
+
+    async def cmd_mode(self, arg: str) -> None:
+        self.reply(200 if arg.strip().upper() == "S" else 504, "Mode S only.")
+
+    async def cmd_stru(self, arg: str) -> None:
+        self.reply(200 if arg.strip().upper() == "F" else 504, "Structure F only.")
+
+    async def cmd_allo(self, arg: str) -> None:
+        self.reply(202, "No storage allocation necessary.")
+
+    async def cmd_stat(self, arg: str) -> None:
+        if arg.strip():
+            self.reply(504, "STAT with a path is not supported; use MLST.")
+            return
+        self.reply(
+            211,
+            [
+                "wirekit FTP server status:",
+                f"Logged in as {self.user.name if self.user else '-'}",
+                "End of status",
+            ],
+        )
+
+    # --- TLS (RFC 4217) ------------------------------------------------------------------
+
+    async def cmd_auth(self, arg: str) -> None:
+        ctx = self.server.ssl_context
+        if ctx is None:
+            self.reply(502, "TLS not configured.")
+            return
+        if arg.strip().upper() not in ("TLS", "TLS-C", "SSL"):
+            self.reply(504, "AUTH TLS only.")
+            return
+        if self.tls:
+            self.reply(503, "Already using TLS.")
+            return
+        self.reply(234, "AUTH TLS successful.")
+        # RFC 4217 §4 / STARTTLS injection: plaintext pipelined after AUTH must be dropped.
+        self.machine._parser = type(self.machine._parser)(self.machine.max_line)
+        assert self.transport is not None
+        try:
+            new = await self.loop.start_tls(
+                self.transport,
+                self,
+                ctx,
+                server_side=True,
+                ssl_handshake_timeout=self.server.data_timeout,
+            )
+        except (TimeoutError, OSError, ssl.SSLError, ConnectionError):
+            self.close()
+            return
+        if new is None:  # pragma: no cover - closed during handshake
+            self.close()
+            return
+        self.transport = new
+        self.tls = True
+
+    async def cmd_pbsz(self, arg: str) -> None:
+        if not self.tls:
+            self.reply(503, "PBSZ needs AUTH TLS first.")
+            return
+        self.reply(200, "PBSZ=0")
+
+    async def cmd_prot(self, arg: str) -> None:
+        level = arg.strip().upper()
+        if not self.tls:
+            self.reply(503, "PROT needs AUTH TLS first.")
+        elif level == "P":
+            self.prot_private = True
+            self.reply(200, "Protection level set to P.")
+        elif level == "C":
+            if self.server.require_tls:
+                self.reply(534, "Clear data connections refused.")
+                return
+            self.prot_private = False
+            self.reply(200, "Protection level set to C.")
+        else:
+            self.reply(504, "PROT C or P only.")
+
+    # --- navigation ----------------------------------------------------------------------
+
+    async def cmd_pwd(self, arg: str) -> None:
+        self.reply(257, f"{quote_257(self.cwd)} is the current directory.")
+
+    async def cmd_cwd(self, arg: str) -> None:
+        vpath, real = self._resolve(arg)
+        if not real.is_dir():
+            raise FTPReplyError(550, "No such directory.")
+        self.cwd = vpath
+        self.reply(250, f"Directory changed to {vpath}.")
+
+    async def cmd_cdup(self, arg: str) -> None:
+        if self.cwd == "/":
+            self.reply(250, "Directory changed to /.")
+            return
+        await self.cmd_cwd("..")
+
+    # --- data connection setup -----------------------------------------------------------
+
+    async def cmd_pasv(self, arg: str) -> None:
+        if ":" in self.local_ip:
+            self.reply(425, "PASV is IPv4 only; use EPSV.")
+            return
+        port = await self._start_passive()
+        host = self.server.masquerade_address or self.local_ip
+        self.reply(227, format_pasv(host, port))
+
+    async def cmd_epsv(self, arg: str) -> None:
+        if arg.strip().upper() == "ALL":
+            self.reply(200, "EPSV ALL ok.")
+            return
+        port = await self._start_passive()
+        self.reply(229, f"Entering Extended Passive Mode (|||{port}|)")
+
+    def _set_active(self, host: str, port: int) -> None:
+        # No bounce (RFC 2577 §3): the data connection may only go back to the client itself,
+        # and never to a privileged port.
+        if host != self.peer_ip:
+            raise FTPReplyError(501, "Rejected: PORT/EPRT to a foreign address (FTP bounce).")
+        if port < 1024:
+            raise FTPReplyError(501, "Rejected: PORT/EPRT to a privileged port.")
+        self._close_pasv()
+        self.active_addr = (host, port)
+
+    async def cmd_port(self, arg: str) -> None:
+        try:
+            host, port = parse_port(arg)
+        except ValueError:
+            raise FTPReplyError(501, "Bad PORT argument.") from None
+        self._set_active(host, port)
+        self.reply(200, "PORT command successful.")
+
+    async def cmd_eprt(self, arg: str) -> None:
+        try:
+            host, port = parse_eprt(arg)
+        except ValueError:
+            raise FTPReplyError(501, "Bad EPRT argument.") from None
+        if host.startswith("::ffff:"):
+            host = host[7:]
+        self._set_active(host, port)
+        self.reply(200, "EPRT command successful.")
+
+    # --- listings ------------------------------------------------------------------------
+
+    def _list_target(self, arg: str) -> tuple[str, Path]:
+        # Clients send ls options ("LIST -la"); they are not paths.
+        words = [w for w in arg.split(" ") if w]
+        while words and words[0].startswith("-"):
+            words.pop(0)
+        path = " ".join(words) if words else "."
+        return self._resolve(path)
+
+    def _entries(self, real: Path) -> list[tuple[str, os.stat_result]]:
+        out: list[tuple[str, os.stat_result]] = []
+        append = out.append
+        with os.scandir(real) as it:
+            for e in it:
+                try:
+                    st = e.stat()
+                except OSError:  # a dangling symlink: show the link itself
+                    try:
+                        st = e.stat(follow_symlinks=False)
+                    except OSError:
+                        continue
+                append((e.name, st))
+        out.sort()
+        return out
+
+    async def _send_listing(self, lines: list[str]) -> None:
+        data = ("\r\n".join(lines) + "\r\n").encode("utf-8", "surrogateescape") if lines else b""
+
+        async def work(chan: DataChannel) -> None:
+            if data:
+                await chan.send_bytes(self.loop, data)
+
+        await self._transfer("Here comes the directory listing.", work, "Directory send OK.")
+
+    async def cmd_list(self, arg: str) -> None:
+        _vpath, real = self._list_target(arg)
+        now = time.time()
+        if real.is_dir():
+            lines = format_list(self._entries(real), now)
+        elif real.exists():
+            lines = [format_list_line(real.name, real.stat(), now)]
+        else:
+            raise FTPReplyError(550, "No such file or directory.")
+        await self._send_listing(lines)
+
+    async def cmd_nlst(self, arg: str) -> None:
+        _vpath, real = self._list_target(arg)
+        if real.is_dir():
+            lines = sorted(os.listdir(real))
+        elif real.exists():
+            lines = [real.name]
+        else:
+            raise FTPReplyError(550, "No such file or directory.")
+        await self._send_listing(lines)
+
+    async def cmd_mlsd(self, arg: str) -> None:
+        _vpath, real = self._resolve(arg.strip() or ".")
+        if not real.is_dir():
+            raise FTPReplyError(501, "MLSD needs a directory.")
+        assert self.user is not None
+        perms = self.user.perms
+        lines = format_mlsd(self._entries(real), perms)
+        await self._send_listing(lines)
+
+    async def cmd_mlst(self, arg: str) -> None:
+        vpath, real = self._resolve(arg.strip() or ".")
+        assert self.user is not None
+        try:
+            st = real.stat()
+        except FileNotFoundError:
+            raise FTPReplyError(550, "No such file or directory.") from None
+        self.reply(250, [f"Listing {vpath}", format_mlsx(vpath, st, self.user.perms), "End."])
+
+    # --- file information ----------------------------------------------------------------
+
+    async def cmd_size(self, arg: str) -> None:
+        _vpath, real = self._resolve(arg)
+        try:
+            st = real.stat()
+        except FileNotFoundError:
+            raise FTPReplyError(550, "No such file.") from None
+        if not stat_mod.S_ISREG(st.st_mode):
+            raise FTPReplyError(550, "Not a regular file.")
+        self.reply(213, str(st.st_size))
+
+    async def cmd_mdtm(self, arg: str) -> None:
+        _vpath, real = self._resolve(arg)
+        try:
+            st = real.stat()
+        except FileNotFoundError:
+            raise FTPReplyError(550, "No such file.") from None
+        self.reply(213, format_mdtm(st.st_mtime))
+
+    # --- transfers -----------------------------------------------------------------------
+
+    async def cmd_rest(self, arg: str) -> None:
+        a = arg.strip()
+        if not a.isascii() or not a.isdigit():
+            raise FTPReplyError(501, "REST needs a byte offset.")
+        self.rest = int(a)
+        self.reply(350, f"Restarting at {self.rest}. Send STOR or RETR.")
+
+    async def cmd_retr(self, arg: str) -> None:
+        self._need("read")
+        _vpath, real = self._resolve(arg)
+        try:
+            f = open(real, "rb")  # noqa: SIM115 - closed in finally after the async transfer
+        except FileNotFoundError:
+            raise FTPReplyError(550, "No such file.") from None
+        except IsADirectoryError:
+            raise FTPReplyError(550, "Is a directory.") from None
+        offset = self.rest
+        try:
+            st = os.fstat(f.fileno())
+            if not stat_mod.S_ISREG(st.st_mode):
+                raise FTPReplyError(550, "Not a regular file.")
+            if offset > st.st_size:
+                raise FTPReplyError(554, "Restart offset beyond the end of the file.")
+
+            async def work(chan: DataChannel) -> None:
+                await chan.send_file(self.loop, f, offset)
+
+            await self._transfer(
+                f"Opening BINARY data connection for {real.name} ({st.st_size - offset} bytes).",
+                work,
+            )
+        finally:
+            f.close()
+
+    async def cmd_stor(self, arg: str) -> None:
+        await self._store(arg, append=False)
+
+    async def cmd_appe(self, arg: str) -> None:
+        await self._store(arg, append=True)
+
+    async def _store(self, arg: str, *, append: bool) -> None:
+        self._need("write")
+        _vpath, real = self._resolve(arg)
+        if real.is_dir():
+            raise FTPReplyError(550, "Is a directory.")
+        if not real.parent.is_dir():
+            raise FTPReplyError(550, "No such directory.")
+        offset = self.rest
+        resume = append or offset > 0
+        tmp: Path | None = None
+        if resume:
+            # Resuming writes into the named file itself (that is what resume means).
+            if offset and not real.exists():
+                raise FTPReplyError(554, "Restart offset on a file that does not exist.")
+            f = open(real, "ab" if append else "r+b")  # noqa: SIM115
+            if not append:
+                f.seek(offset)
+                f.truncate()
+        else:
+            # No half files: write a hidden temporary, rename over the target when complete.
+            fd = -1
+            for _ in range(8):
+                tmp = real.with_name(f".{real.name}.{os.urandom(4).hex()}.part")
+                try:
+                    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+                    break
+                except FileExistsError:
+                    continue
+            if fd < 0:
+                raise FTPReplyError(451, "Could not create a temporary file.")
+            f = os.fdopen(fd, "wb", buffering=0)
+        completed = False
+        try:
+
+            async def work(chan: DataChannel) -> None:
+                nonlocal completed
+                await chan.recv_to_file(self.loop, f)
+                if self.closing:
+                    # The control connection died: EOF on the data connection cannot mean "done".
+                    raise ConnectionAbortedError("control connection lost during STOR")
+                # Finish the file before the 226: a client may read it the moment it sees 226.
+                f.close()
+                if tmp is not None:
+                    os.replace(tmp, real)
+                completed = True
+
+            await self._transfer(f"Ok to send data for {real.name}.", work)
+        finally:
+            f.close()
+            if tmp is not None and not completed:
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
+
+    # --- file management -----------------------------------------------------------------
+
+    async def cmd_dele(self, arg: str) -> None:
+        self._need("delete")
+        _vpath, real = self._resolve(arg)
+        if real.is_dir() and not real.is_symlink():
+            raise FTPReplyError(550, "Is a directory; use RMD.")
+        try:
+            real.unlink()
+        except FileNotFoundError:
+            raise FTPReplyError(550, "No such file.") from None
+        self.reply(250, "File deleted.")
+
+    async def cmd_mkd(self, arg: str) -> None:
+        self._need("mkdir")
+        vpath, real = self._resolve(arg)
+        try:
+            real.mkdir()
+        except FileExistsError:
+            raise FTPReplyError(550, "Already exists.") from None
+        self.reply(257, f"{quote_257(vpath)} created.")
+
+    async def cmd_rmd(self, arg: str) -> None:
+        self._need("delete")
+        vpath, real = self._resolve(arg)
+        if vpath == "/":
+            raise FTPReplyError(550, "Can't remove the root directory.")
+        real.rmdir()
+        self.reply(250, "Directory removed.")
+
+    async def cmd_rnfr(self, arg: str) -> None:
+        self._need("rename")
+        vpath, real = self._resolve(arg)
+        if not real.exists() and not real.is_symlink():
+            raise FTPReplyError(550, "No such file or directory.")
+        self.reply(350, "Ready for RNTO.")
+        self.rnfr = vpath
+        # _process clears rnfr after every other command; keep it across this one.
+
+    async def cmd_rnto(self, arg: str) -> None:
+        self._need("rename")
+        if self.rnfr is None:
+            raise FTPReplyError(503, "RNFR first.")
+        assert self.fs is not None
+        src = self.fs.real(self.rnfr)
+        _vpath, dst = self._resolve(arg)
+        os.rename(src, dst)
+        self.reply(250, "Rename successful.")
+
+    async def cmd_abor(self, arg: str) -> None:
+        self._close_pasv()
+        self.active_addr = None
+        self.reply(226, "No transfer to abort.")
+
+    async def cmd_site(self, arg: str) -> None:
+        self.reply(504, "SITE commands are not supported.")
+
+
+def _os_text(exc: OSError) -> str:
+    if exc.errno == errno.ENOTEMPTY:
+        return "Directory not empty."
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "Permission denied."
+    if exc.errno == errno.ENOENT:
+        return "No such file or directory."
+    if exc.errno == errno.ENOSPC:
+        return "No space left on device."
+    return exc.strerror or "Filesystem error."
+
+
+#: Old X-verbs (RFC 775) that mean the same as the RFC 959 ones.
+_ALIASES = {"XPWD": "PWD", "XCWD": "CWD", "XCUP": "CDUP", "XMKD": "MKD", "XRMD": "RMD"}
+_VERBS = [
+    "USER",
+    "PASS",
+    "QUIT",
+    "NOOP",
+    "SYST",
+    "FEAT",
+    "OPTS",
+    "HELP",
+    "TYPE",
+    "MODE",
+    "STRU",
+    "ALLO",
+    "STAT",
+    "AUTH",
+    "PBSZ",
+    "PROT",
+    "PWD",
+    "CWD",
+    "CDUP",
+    "PASV",
+    "EPSV",
+    "PORT",
+    "EPRT",
+    "LIST",
+    "NLST",
+    "MLSD",
+    "MLST",
+    "SIZE",
+    "MDTM",
+    "REST",
+    "RETR",
+    "STOR",
+    "APPE",
+    "DELE",
+    "MKD",
+    "RMD",
+    "RNFR",
+    "RNTO",
+    "ABOR",
+    "SITE",
+    "XPWD",
+    "XCWD",
+    "XCUP",
+    "XMKD",
+    "XRMD",
+]
+#: verb -> handler method name; the ServerConnection refuses every verb not listed here.
+COMMANDS: dict[str, str] = {v: "cmd_" + _ALIASES.get(v, v).lower() for v in _VERBS}
