@@ -142,61 +142,230 @@ def _scan_pcap(buf: np.ndarray, batch: int, state: Scan) -> Iterator[Frames]:
     mult = 1 if magic == MAGIC_NS else 1000
     linktype = network & 0x0FFFFFFF  # the top bits may carry the FCS length (pcap spec §4)
     state.interfaces = [(linktype, 9 if mult == 1 else 6, 0)]
-    mv = buf.data
-    cap_of = struct.Struct(bo + "I").unpack_from
     hdr = np.dtype(
         [("sec", bo + "u4"), ("frac", bo + "u4"), ("cap", bo + "u4"), ("orig", bo + "u4")]
     )
-    pos = 24
-    # Four aligned uint32 views of the buffer (one per start alignment): indexing a cast
-    # memoryview is the cheapest per-record read Python has; it needs native byte order.
+    pending: list[np.ndarray] = []
+    have = 0
+    for starts in _pcap_starts(buf, bo, state):
+        pending.append(starts)
+        have += starts.shape[0]
+        while have >= batch or (have and starts.shape[0] == 0):
+            allst = np.concatenate(pending) if len(pending) > 1 else pending[0]
+            rec, rest = allst[:batch], allst[batch:]
+            pending = [rest] if rest.shape[0] else []
+            have = rest.shape[0]
+            yield _pcap_frames(buf, rec, hdr, mult, linktype, state)
+    if have:
+        yield _pcap_frames(buf, np.concatenate(pending), hdr, mult, linktype, state)
+
+
+def _pcap_frames(
+    buf: np.ndarray, rec: np.ndarray, hdr: Any, mult: int, linktype: int, state: Scan
+) -> Frames:
+    h = gather(buf, rec, 16).reshape(-1).view(hdr)
+    n = rec.shape[0]
+    state.frames += n
+    return Frames(
+        pos=rec + 16,
+        caplen=h["cap"].astype(np.int64),
+        length=h["orig"].astype(np.int64),
+        ts_ns=h["sec"].astype(np.int64) * 1_000_000_000 + h["frac"].astype(np.int64) * mult,
+        ts_valid=None,
+        linktype=np.full(n, linktype, np.int64),
+        interface=np.zeros(n, np.int64),
+    )
+
+
+#: bytes per lockstep window, per segment, and probed for a segment's first record
+WINDOW = 1 << 23
+SEGMENT = 1 << 16
+PROBE = 2048
+#: a chain spanning more segments than this (few syncs found) is walked in Python instead
+MAX_SPAN = 8
+
+
+def _pcap_starts(buf: np.ndarray, bo: str, state: Scan) -> Iterator[np.ndarray]:
+    """Record offsets of a classic pcap buffer, window by window; an empty array ends it."""
+    size = buf.shape[0]
+    mv = buf.data
+    cap_of = struct.Struct(bo + "I").unpack_from
     native = (bo == "<") == (sys.byteorder == "little")
     views = [mv[k : k + (size - k) // 4 * 4].cast("I") for k in range(4)] if native else []
+    pos = 24
+    try:
+        while True:
+            if size - pos > WINDOW + (1 << 17):
+                got = _lockstep(buf, pos, pos + WINDOW, bo)
+                if got is not None:
+                    starts, pos = got
+                    yield starts
+                    continue
+            starts, pos, done = _walk(mv, views, cap_of, pos, min(size, pos + WINDOW), size)
+            yield starts
+            if done:
+                break
+        yield np.zeros(0, np.int64)
+    finally:
+        for v in views:
+            v.release()
     hlim = size - 16
-    while True:
-        starts: array[int] = array("q")
-        add = starts.append
-        if native:
-            for _ in range(batch):
-                if pos > hlim:
-                    break
-                q = pos + 8
-                nxt = pos + 16 + views[q & 3][q >> 2]
-                if nxt > size:
-                    break
-                add(pos)
-                pos = nxt
-        else:
-            for _ in range(batch):
-                if pos > hlim:
-                    break
-                nxt = pos + 16 + cap_of(mv, pos + 8)[0]
-                if nxt > size:
-                    break
-                add(pos)
-                pos = nxt
-        if len(starts):
-            rec = _arr(starts)
-            h = gather(buf, rec, 16).reshape(-1).view(hdr)
-            n = rec.shape[0]
-            state.frames += n
-            yield Frames(
-                pos=rec + 16,
-                caplen=h["cap"].astype(np.int64),
-                length=h["orig"].astype(np.int64),
-                ts_ns=h["sec"].astype(np.int64) * 1_000_000_000 + h["frac"].astype(np.int64) * mult,
-                ts_valid=None,
-                linktype=np.full(n, linktype, np.int64),
-                interface=np.zeros(n, np.int64),
-            )
-        if len(starts) < batch:
-            break
-    for v in views:
-        v.release()
     if pos <= hlim and cap_of(mv, pos + 8)[0] > MAX_RECORD:
         state.corrupt_at = pos
     elif pos < size:
         state.truncated_at = pos
+
+
+def _walk(
+    mv: Any, views: list[Any], cap_of: Any, pos: int, stop: int, size: int
+) -> tuple[np.ndarray, int, bool]:
+    """Follow the record chain in Python from ``pos`` until a record starts at or after
+    ``stop``; returns (starts, next position, reached the end of the buffer)."""
+    starts: array[int] = array("q")
+    add = starts.append
+    try:
+        # The hot loop: one record per iteration. A header cut by the end of the buffer
+        # raises IndexError; a record whose data is cut is caught below.
+        if views:
+            while pos < stop:
+                q = pos + 8
+                nxt = pos + 16 + views[q & 3][q >> 2]
+                add(pos)
+                pos = nxt
+        else:
+            while pos < stop:
+                nxt = pos + 16 + cap_of(mv, pos + 8)[0]
+                add(pos)
+                pos = nxt
+    except (IndexError, struct.error):
+        pass
+    done = pos >= size or pos + 16 > size
+    if starts:
+        last = starts[-1]
+        cap = cap_of(mv, last + 8)[0] if last + 12 <= size else 0
+        if last + 16 > size or last + 16 + cap > size or cap > MAX_RECORD:
+            starts.pop()
+            pos = last
+            done = True
+    return _arr(starts), pos, done
+
+
+def _lockstep(buf: np.ndarray, start: int, end: int, bo: str) -> tuple[np.ndarray, int] | None:
+    """Record offsets from ``start`` (a record) to the first record at or after ``end``,
+    found by walking many segments' chains at once with numpy.
+
+    Each segment's first record is guessed from plausible header bytes (timestamp near the
+    window's first record, lengths in range); each chain is checked against the landing
+    point of the chain before it, and a wrong guess is re-walked in Python. Returns None
+    when too few segments sync (then the caller walks the window in Python).
+    """
+    size = buf.shape[0]
+    mv = buf.data
+    cap_of = struct.Struct(bo + "I").unpack_from
+    nseg = (end - start) // SEGMENT
+    if nseg < 4 or end + PROBE + 32 > size:
+        return None
+    # Plausibility of a record header at every probed offset (pcap spec: ts_sec, ts_frac,
+    # incl_len, orig_len), read byte-wise from a strided view of the segment heads.
+    heads = np.lib.stride_tricks.as_strided(
+        buf[start + SEGMENT :], shape=(nseg - 1, PROBE + 16), strides=(SEGMENT, 1)
+    )
+    J = PROBE
+    first = bytes(buf[start : start + 16])
+    if bo == "<":
+        ok = (heads[:, 3 : 3 + J] == first[3]) & (heads[:, 2 : 2 + J] == first[2])
+        ok &= (
+            (heads[:, 11 : 11 + J] == 0)
+            & (heads[:, 15 : 15 + J] == 0)
+            & (heads[:, 7 : 7 + J] < 0x40)
+        )
+    else:
+        ok = (heads[:, 0:J] == first[0]) & (heads[:, 1 : 1 + J] == first[1])
+        ok &= (
+            (heads[:, 8 : 8 + J] == 0) & (heads[:, 12 : 12 + J] == 0) & (heads[:, 4 : 4 + J] < 0x40)
+        )
+    hit = ok.any(axis=1)
+    where = ok.argmax(axis=1)
+    syncs = [start]
+    bounds = []
+    hi = first[0:4]
+
+    def plausible(p: int) -> bool:
+        if p + 16 > size:
+            return False
+        h = bytes(buf[p : p + 16])
+        cap, orig = cap_of(h, 8)[0], cap_of(h, 12)[0]
+        same = h[2:4] == hi[2:4] if bo == "<" else h[0:2] == hi[0:2]
+        return same and cap <= orig and cap <= MAX_RECORD
+
+    for k in np.flatnonzero(hit).tolist():
+        base = start + SEGMENT * (k + 1)
+        for j in [int(where[k]), *np.flatnonzero(ok[k]).tolist()[1:4]]:
+            c = base + j
+            if plausible(c):
+                nxt = c + 16 + cap_of(mv, c + 8)[0]
+                if nxt >= end or plausible(nxt):
+                    syncs.append(c)
+                    bounds.append(base)
+                    break
+    bounds.append(end)
+    nchain = len(syncs)
+    spans = np.diff(np.array([start, *bounds])) // SEGMENT
+    if nchain < nseg // 2 or int(spans.max()) > MAX_SPAN:
+        return None
+    pos = np.array(syncs, np.int64)
+    stop = np.array(bounds, np.int64)
+    v4 = np.ndarray((size - 3,), dtype="V4", buffer=buf, strides=(1,))
+    u32 = np.dtype(bo + "u4")
+    steps: list[np.ndarray] = []
+    live = pos < stop
+    lim = size - 16
+    while True:
+        steps.append(np.where(live, pos, -1))
+        caps = v4[np.minimum(pos, lim) + 8].view(u32).astype(np.int64)
+        pos = np.where(live, pos + 16 + caps, pos)
+        live = pos < stop
+        if not live.any():
+            break
+    mat = np.stack(steps, axis=1)  # chains x steps
+    landing = pos
+    views = (
+        [mv[k : k + (size - k) // 4 * 4].cast("I") for k in range(4)]
+        if (bo == "<") == (sys.byteorder == "little")
+        else []
+    )
+    try:
+        fixed: dict[int, np.ndarray] = {}
+        for i in range(1, nchain):
+            prev = int(landing[i - 1])
+            if prev == syncs[i]:
+                continue
+            # The guess for chain i was wrong (or chain i-1 was re-walked): walk it again.
+            if prev >= int(stop[i]):
+                fixed[i] = np.zeros(0, np.int64)
+                landing[i] = prev
+                continue
+            starts, nxt, done = _walk(mv, views, cap_of, prev, int(stop[i]), size)
+            if done:
+                return None
+            fixed[i] = starts
+            landing[i] = nxt
+    finally:
+        for v in views:
+            v.release()
+    if fixed:
+        parts = [fixed[i] if i in fixed else mat[i][mat[i] >= 0] for i in range(nchain)]
+        out = np.concatenate(parts)
+    else:
+        out = mat[mat >= 0]
+    caps = v4[out + 8].view(u32)
+    if (
+        out.shape[0] == 0
+        or int(caps.max()) > MAX_RECORD
+        or int(out[-1]) + 16 + int(caps[-1]) > size
+    ):
+        return None  # a corrupt or cut record: the Python walk reports it precisely
+    return out, int(landing[-1])
 
 
 # -- pcapng ------------------------------------------------------------------------------------

@@ -367,3 +367,68 @@ def test_addresses_share_dictionary_and_mix_families() -> None:
     assert t.column("src").to_pylist() == ["10.0.0.1", "fe80::1", "10.0.0.2", None]
     assert t.column("dst").to_pylist() == ["10.0.0.2", "2001:db8::5", "10.0.0.1", None]
     assert t.column("ip_version").to_pylist() == [4, 6, 4, None]
+
+
+def _varied_capture(n: int) -> bytes:
+    frames = []
+    for i in range(n):
+        kind = i % 5
+        if kind == 0:
+            f = cf.eth(
+                cf.ipv4(cf.tcp(i % 65536, 80, payload=b"p" * (i % 300)), 6, src=f"10.0.{i % 7}.1"),
+                0x0800,
+            )
+        elif kind == 1:
+            f = cf.eth(
+                cf.ipv4(cf.udp(9, 53, cf.dns(i % 65536, f"h{i % 11}.example")), 17),
+                0x0800,
+                vlans=(i % 4000 + 1,),
+            )
+        elif kind == 2:
+            f = cf.eth(
+                cf.ipv6(
+                    cf.udp(i % 65536, 7, b"x" * (i % 900)), 17, src=f"2001:db8::{i % 13 + 1:x}"
+                ),
+                0x86DD,
+            )
+        elif kind == 3:
+            # payload that looks like pcap record headers, to mislead the lockstep sync
+            fake = struct.pack("<IIII", (T0 // 10**9) & 0xFFFFFFFF, 5, 20, 20) * 8
+            f = cf.eth(cf.ipv4(cf.udp(1, 2, fake * (1 + i % 4)), 17), 0x0800)
+        else:
+            f = cf.eth(b"\x00" * 28, 0x0806)
+        frames.append((T0 + i * 1000, f))
+    return cf.pcap(frames)
+
+
+def test_sub_batches_merge_to_the_same_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    from wirekit.packet import _coldecode
+
+    data = _varied_capture(200)
+    whole = columns(data)
+    monkeypatch.setattr(_coldecode, "SUB", 7)
+    assert columns(data, batch_size=50).to_pylist() == whole.to_pylist()
+
+
+def test_lockstep_scan_finds_the_same_records(monkeypatch: pytest.MonkeyPatch) -> None:
+    from wirekit.packet import _colscan
+
+    data = _varied_capture(3000)
+    whole = columns(data).to_pylist()
+    calls: list[bool] = []
+    real = _colscan._lockstep
+
+    def spy(*a: object) -> object:
+        r = real(*a)  # type: ignore[arg-type]
+        calls.append(r is not None)
+        return r
+
+    monkeypatch.setattr(_colscan, "_lockstep", spy)
+    monkeypatch.setattr(_colscan, "WINDOW", 1 << 16)
+    monkeypatch.setattr(_colscan, "SEGMENT", 1 << 11)
+    monkeypatch.setattr(_colscan, "PROBE", 1024)
+    assert columns(data).to_pylist() == whole
+    assert any(calls)  # the vectorised scan ran (not only its Python fallback)
+    cut = data[: len(data) - 10]
+    with pytest.warns(CaptureTruncatedWarning):
+        assert columns(cut).num_rows == len(whole) - 1
