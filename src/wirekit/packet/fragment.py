@@ -67,6 +67,9 @@ class Reassembler:
         self._pending: OrderedDict[tuple[object, ...], _Pending] = OrderedDict()
 
     def feed(self, packet: Layer) -> Layer | None:
+        """Take one packet; return it, a reassembled datagram, or None (kept for later)."""
+        if packet._buf is None or not packet._clean():  # built or changed: use its wire form
+            packet = type(packet).parse(bytes(packet))
         ip4 = packet.get(IPv4)
         if ip4 is not None and (ip4.frag or int(ip4.flags) & 1):
             key: tuple[object, ...] = (4, ip4.src, ip4.dst, ip4.id, ip4.proto)

@@ -331,3 +331,15 @@ def test_del_field_means_auto() -> None:
     q[IPv4].ttl = 5
     del q[IPv4].chksum
     assert checksum(bytes(q)[14:34]) == 0
+
+
+def test_fragment_and_reassemble_built_and_parsed() -> None:
+    from wirekit.packet.fragment import fragment, reassemble
+
+    pieces = fragment(IPv4(src="10.0.0.1", dst="10.0.0.2", id=5) / UDP(sport=1, dport=2) / (bytes(range(256)) * 12), mtu=1000)
+    assert len(pieces) == 4 and all(len(bytes(p)) <= 1000 for p in pieces)
+    parsed = [IPv4.parse(bytes(p)) for p in pieces]
+    assert UDP in parsed[0] and all(UDP not in p for p in parsed[1:])
+    for source in (pieces, parsed[::-1]):
+        out = list(reassemble(source))
+        assert len(out) == 1 and out[0][UDP].payload.load == bytes(range(256)) * 12
