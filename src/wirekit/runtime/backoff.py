@@ -19,7 +19,7 @@ from typing import Literal
 
 from ..errors import ConfigError
 
-__all__ = ["Backoff", "Jitter"]
+__all__ = ["Backoff", "Jitter", "RetrySchedule"]
 
 #: ``full``: uniform in ``[0, cap]``; ``equal``: ``cap/2 + uniform(0, cap/2)``; ``none``: ``cap``.
 Jitter = Literal["full", "equal", "none"]
@@ -94,3 +94,40 @@ class Backoff:
         while not self.exhausted(attempt):
             yield self.delay(attempt, rand)
             attempt += 1
+
+
+class RetrySchedule:
+    """A :class:`Backoff` with its state, for code that is handed the time (sans-IO style).
+
+    ``failed(now)`` records a failure and returns when to retry (``None`` once the policy is
+    exhausted); ``due(now)`` says whether that time has come; ``succeeded()`` resets the
+    count. Nothing here reads a clock or sleeps.
+    """
+
+    __slots__ = ("_rand", "attempt", "deadline", "policy")
+
+    def __init__(self, policy: Backoff, rand: Callable[[], float] = random.random) -> None:
+        self.policy = policy
+        self._rand = rand
+        #: failures since the last success
+        self.attempt = 0
+        #: when the next retry is due (``None``: no retry pending)
+        self.deadline: float | None = None
+
+    def failed(self, now: float) -> float | None:
+        """Record a failure at ``now``; return the retry time, or ``None`` when giving up."""
+        if self.policy.exhausted(self.attempt):
+            self.deadline = None
+            return None
+        self.deadline = now + self.policy.delay(self.attempt, self._rand)
+        self.attempt += 1
+        return self.deadline
+
+    def due(self, now: float) -> bool:
+        """True when a retry is pending and its time has come."""
+        return self.deadline is not None and now >= self.deadline
+
+    def succeeded(self) -> None:
+        """Forget past failures: the next failure waits the first delay again."""
+        self.attempt = 0
+        self.deadline = None

@@ -7,7 +7,7 @@ import random
 import pytest
 
 from wirekit.errors import ConfigError
-from wirekit.runtime.backoff import Backoff
+from wirekit.runtime.backoff import Backoff, RetrySchedule
 
 
 def test_caps_grow_then_clamp() -> None:
@@ -69,3 +69,23 @@ def test_bad_policy_is_a_config_error(kwargs: dict[str, object]) -> None:
 def test_negative_attempt_is_a_config_error() -> None:
     with pytest.raises(ConfigError):
         Backoff().cap(-1)
+
+
+def test_retry_schedule_with_time_passed_in() -> None:
+    sched = RetrySchedule(Backoff(initial=1.0, jitter="none", max_attempts=3))
+    assert not sched.due(0.0)  # nothing pending
+    assert sched.failed(now=100.0) == 101.0
+    assert not sched.due(100.5)
+    assert sched.due(101.0)
+    assert sched.failed(now=101.0) == 103.0
+    assert sched.failed(now=103.0) == 107.0
+    assert sched.failed(now=107.0) is None  # exhausted: give up
+    assert not sched.due(10**9)
+    sched.succeeded()
+    assert sched.attempt == 0
+    assert sched.failed(now=0.0) == 1.0  # back to the first delay
+
+
+def test_retry_schedule_uses_the_injected_random_source() -> None:
+    sched = RetrySchedule(Backoff(initial=2.0), rand=lambda: 0.25)
+    assert sched.failed(now=10.0) == 10.5
