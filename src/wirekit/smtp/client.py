@@ -89,7 +89,9 @@ class _Base:
         if local_hostname is None:
             import socket
 
-            local_hostname = socket.getfqdn() or "localhost"
+            local_hostname = (
+                socket.gethostname() or "localhost"
+            )  # no DNS lookup (getfqdn may block)
         self.conn = ClientConnection(local_hostname)
 
     @property
