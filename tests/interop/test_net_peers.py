@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import os
 import select
+import socket
 import subprocess
 import sys
 import time
@@ -166,6 +167,52 @@ def test_concurrent_socat_clients_on_wirekit_serve_echo(echo_server: int) -> Non
     assert outs == msgs
 
 
+# --------------------------------------------------------------------------- UDP
+
+
+def test_socat_datagrams_to_wirekit_listen_udp() -> None:
+    socat = require_tool("socat")
+    port = free_port(socket.SOCK_DGRAM)
+    server = subprocess.Popen(
+        [WIREKIT, "listen", f"udp:127.0.0.1:{port}"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        wait_bound(port, server, "udp")
+        for i in range(3):
+            subprocess.run(
+                [socat, "-u", "-", f"UDP-SENDTO:127.0.0.1:{port}"],
+                input=f"datagram {i}\n".encode(),
+                check=True,
+                timeout=TIMEOUT,
+            )
+        assert server.stdout is not None
+        out = read_until(server.stdout, len(b"datagram 0\n") * 3)
+    finally:
+        finish(server)
+    assert out == b"datagram 0\ndatagram 1\ndatagram 2\n"
+
+
+def test_socat_round_trips_through_wirekit_serve_echo_udp() -> None:
+    socat = require_tool("socat")
+    port = free_port(socket.SOCK_DGRAM)
+    server = subprocess.Popen(
+        [WIREKIT, "serve", "echo", f"udp:127.0.0.1:{port}"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_bound(port, server, "udp")
+        out = subprocess.run(
+            [socat, "-t", "5", "-", f"UDP:127.0.0.1:{port}"],
+            input=b"ping over udp\n",
+            capture_output=True,
+            timeout=TIMEOUT,
+        )
+    finally:
+        finish(server)
+    assert out.stdout == b"ping over udp\n"
+
+
 # --------------------------------------------------------------------------- wirekit connect
 
 
@@ -306,17 +353,27 @@ def read_until(pipe: IO[bytes], size: int) -> bytes:
 
 def wait_tcp_once(port: int, proc: subprocess.Popen[bytes]) -> None:
     """Wait for a single-shot socat listener without connecting to it (a probe would use it up)."""
+    wait_bound(port, proc, "tcp")
+
+
+def wait_bound(port: int, proc: subprocess.Popen[bytes], proto: str) -> None:
+    """Wait until ``proc`` has a 127.0.0.1 ``proto`` (tcp: listening, udp: bound) socket on ``port``."""
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"socat exited with {proc.returncode}")
-        if f":{port:04X} " in _listening_ports():
+            raise RuntimeError(f"{proc.args!r} exited with {proc.returncode}")
+        if port in _bound_ports(proto):
             return
         time.sleep(0.02)
-    raise TimeoutError(f"socat is not listening on {port}")
+    raise TimeoutError(f"nothing bound on {proto} port {port}")
 
 
-def _listening_ports() -> str:
-    """/proc/net/tcp rows in LISTEN state (st 0A), as text."""
-    rows = Path("/proc/net/tcp").read_text().splitlines()[1:]
-    return "\n".join(r.split()[1] + " " for r in rows if r.split()[3] == "0A")
+def _bound_ports(proto: str) -> set[int]:
+    """Local ports in /proc/net/{tcp,udp}: LISTEN (0A) for tcp, any unconnected (07) for udp."""
+    state = "0A" if proto == "tcp" else "07"
+    ports = set()
+    for row in Path(f"/proc/net/{proto}").read_text().splitlines()[1:]:
+        fields = row.split()
+        if fields[3] == state:
+            ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+    return ports
