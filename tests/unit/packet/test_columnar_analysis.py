@@ -272,3 +272,30 @@ def test_cli_help() -> None:
     for cmd in (query, stats, convert, plot):
         res = CliRunner().invoke(cmd, ["--help"])
         assert res.exit_code == 0 and "--json" in res.output
+
+
+@pytest.mark.filterwarnings("ignore:The inplace keyword")
+def test_cli_query_dask_local(cap: Path, tmp_path: Path) -> None:
+    pytest.importorskip("dask.dataframe")
+    pytest.importorskip("distributed")
+    from wirekit.packet.dataset import build_dataset
+
+    caps = tmp_path / "caps"
+    caps.mkdir()
+    (caps / "a.pcap").write_bytes(cap.read_bytes())
+    (caps / "b.pcap").write_bytes(cap.read_bytes())
+    build_dataset(caps, tmp_path / "ds")
+    res = CliRunner().invoke(
+        query,
+        [
+            str(tmp_path / "ds"),
+            "--dask",
+            "local",
+            "SELECT dport FROM packets WHERE dport = 53",
+            "--json",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output) == [{"dport": 53}, {"dport": 53}]
+    res = CliRunner().invoke(convert, [str(caps), str(tmp_path / "ds2"), "--json"])
+    assert res.exit_code == 0 and json.loads(res.output)["frames"] == 12
