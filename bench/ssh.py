@@ -29,11 +29,11 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).parent
-N_SEQ = 200
+N_SEQ = 150
 N_CM = 50
 N_FAN = int(os.environ.get("SSH_BENCH_FAN", "200"))
 N_MUX = 200
-N_SRV = 100
+N_SRV = 80
 SFTP_MB = int(os.environ.get("SSH_BENCH_SFTP_MB", "100"))
 GCM = "aes128-gcm@openssh.com"
 
@@ -572,17 +572,23 @@ def main() -> None:
     notes: list[str] = []
     try:
         # 1. sequential commands on one connection
-        seq = {}
-        for name, case in [
+        seq: dict[str, dict[str, float]] = {}
+        seq_cases = [
             ("wirekit SSHClient (sync)", "seq_wirekit_sync"),
             ("wirekit AsyncSSHClient", "seq_wirekit_async"),
             ("raw asyncssh conn.run", "seq_asyncssh"),
             ("raw paramiko (defaults)", "seq_paramiko"),
             ("raw paramiko + TCP_NODELAY socket", "seq_paramiko_nodelay"),
             ("OpenSSH ControlMaster (ssh per cmd)", "seq_controlmaster"),
-        ]:
-            r = run_case(case, spec)
-            seq[case] = r
+        ]
+        # two interleaved rounds, best rate of each client kept: the box is shared and noisy
+        for _round in range(2):
+            for _name, case in seq_cases:
+                r = run_case(case, spec)
+                if case not in seq or r["n"] / r["wall"] > seq[case]["n"] / seq[case]["wall"]:
+                    seq[case] = r
+        for name, case in seq_cases:
+            r = seq[case]
             rows.append(
                 [
                     "sequential echo, 1 conn",
@@ -757,7 +763,7 @@ def main() -> None:
         "Targets (issue 5), computed from this run:\n\n"
         + "\n".join(notes)
         + f"\n\nSetup: private sshd (OpenSSH, internal-sftp, MaxStartups/MaxSessions 2000) pinned to CPU 1; each client case a fresh process pinned to CPU 0. "
-        f"Sequential: {N_SEQ} `echo hi` (ControlMaster {N_CM}); fan-out: {N_FAN} connections opened at once, one command each; "
+        f"Sequential: {N_SEQ} `echo hi` (ControlMaster {N_CM}), best of two interleaved rounds; fan-out: {N_FAN} connections opened at once, one command each; "
         f"SFTP uses {SFTP_MB} MB (not 200 MB, to keep the run short; throughput is per-byte so the ratio holds), OpenSSH rows have their measured connection set-up subtracted. "
         "CPU per operation is the steadiest figure; wall times share the box with other engineers' work.",
     )

@@ -95,30 +95,40 @@ class HostKeyPolicy:
         with self._lock:
             return self._load()
 
-    def has_entry(self, host: str, addr: str, port: int | None) -> bool:
-        """True when known_hosts lists any key (or CA/revocation) for this host."""
+    def _match(self, host: str, addr: str, port: int | None) -> tuple[Any, Any, Any]:
         with self._lock:
             db = self._load()
         port = None if port == 22 else port
         trusted, cas, revoked, *_ = asyncssh.match_known_hosts(db, host, addr, port)
-        return bool(trusted or cas or revoked)
+        return trusted, cas, revoked
 
-    def unknown_key(self, host: str, addr: str, port: int | None, key: object) -> bool:
-        """asyncssh asks this when ``key`` is not in known_hosts: accept (and record) or refuse."""
+    def has_entry(self, host: str, addr: str, port: int | None) -> bool:
+        """True when known_hosts lists any key (or CA/revocation) for this host."""
+        return any(self._match(host, addr, port))
+
+    def unknown_key(self, host: str, addr: str, port: int | None, key: Any) -> bool:
+        """asyncssh asks this when ``key`` is not in the known_hosts it was given: accept (and
+        record) or refuse. The file is re-read first: another connection of this fan-out may
+        have just recorded the same key."""
         pattern = known_hosts_pattern(host, port)
-        fingerprint = key.get_fingerprint()  # type: ignore[attr-defined]
-        if self.has_entry(host, addr, port):
-            self.changed[pattern] = fingerprint
+        trusted, cas, revoked = self._match(host, addr, port)
+        if key in revoked:
+            return False
+        if trusted or cas:
+            if key in trusted:
+                return True
+            self.changed[pattern] = key.get_fingerprint()
             return False
         if not self.accept_new:
             return False
-        line = f"{pattern} {key.export_public_key('openssh').decode().strip()}"  # type: ignore[attr-defined]
-        self.record(line)
+        self.record(f"{pattern} {key.export_public_key('openssh').decode().strip()}")
         return True
 
     def record(self, line: str) -> None:
         """Append one known_hosts line (creating the file and its directory, mode 0600)."""
         with self._lock:
+            if line in self.recorded:
+                return  # concurrent first connections to one host record it once
             path = self.path
             if path is None:
                 self.keys.append(line)

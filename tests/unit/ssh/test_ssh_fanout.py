@@ -146,3 +146,15 @@ def test_silent_server_times_out_as_one_row(ssh_env):
         silent.close()
     assert res[0].status == "unreachable" and isinstance(res[0].error, ConnectTimeout)
     assert res[1].ok
+
+
+def test_accept_new_in_fanout_records_once_and_all_connect(ssh_env, tmp_path):
+    kh = tmp_path / "kh"
+    res = run_many(
+        [ssh_env.target] * 8,
+        "true",
+        concurrency=8,
+        **ssh_env.opts(known_hosts=str(kh), accept_new=True),
+    )
+    assert res.summary.ok == 8, [r.first_line for r in res if not r.ok]
+    assert len(kh.read_text().splitlines()) == 1
