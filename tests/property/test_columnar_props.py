@@ -8,12 +8,12 @@ import pytest
 
 pytest.importorskip("pyarrow")
 
-import columnar_frames as cf  # noqa: E402
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from wirekit.errors import DecodeError  # noqa: E402
-from wirekit.packet.columnar import CaptureTruncatedWarning, columns  # noqa: E402
+import columnar_frames as cf
+from wirekit.errors import DecodeError
+from wirekit.packet.columnar import CaptureTruncatedWarning, columns
 
 LINKTYPES = st.sampled_from([0, 1, 101, 108, 113, 228, 229, 276, 147])
 
@@ -37,7 +37,14 @@ def test_random_frames_give_rows_never_errors(frames: list[bytes], lt: int) -> N
     frame=st.sampled_from(
         [
             cf.eth(cf.ipv4(cf.tcp(1, 2, payload=b"x" * 30), 6), 0x0800, vlans=(3, 4)),
-            cf.eth(cf.ipv6(cf.udp(53, 9, cf.dns(1, "a.example.org")), 17, ext=((0, b"\x00" * 4), cf.frag6(0, True, 5))), 0x86DD),
+            cf.eth(
+                cf.ipv6(
+                    cf.udp(53, 9, cf.dns(1, "a.example.org")),
+                    17,
+                    ext=((0, b"\x00" * 4), cf.frag6(0, True, 5)),
+                ),
+                0x86DD,
+            ),
             cf.eth(cf.ipv4(cf.udp(9, 53, cf.dns(2, "x.y")), 17, options=b"\x01" * 8), 0x0800),
         ]
     ),
@@ -75,10 +82,39 @@ def test_any_bytes_give_a_table_or_decode_error(data: bytes) -> None:
     payload=st.binary(max_size=64),
     vlans=st.sampled_from([(), (7,), (8, 9)]),
 )
-def test_crafted_tcp_decodes_exactly(src: str, dst: str, sport: int, dport: int, ttl: int, flags: int, seq: int, payload: bytes, vlans: tuple[int, ...]) -> None:
-    f = cf.eth(cf.ipv4(cf.tcp(sport, dport, seq=seq, flags=flags, payload=payload), 6, src=src, dst=dst, ttl=ttl), 0x0800, vlans=vlans)
+def test_crafted_tcp_decodes_exactly(
+    src: str,
+    dst: str,
+    sport: int,
+    dport: int,
+    ttl: int,
+    flags: int,
+    seq: int,
+    payload: bytes,
+    vlans: tuple[int, ...],
+) -> None:
+    f = cf.eth(
+        cf.ipv4(
+            cf.tcp(sport, dport, seq=seq, flags=flags, payload=payload),
+            6,
+            src=src,
+            dst=dst,
+            ttl=ttl,
+        ),
+        0x0800,
+        vlans=vlans,
+    )
     (r,) = _decode(cf.pcap([(0, f)])).to_pylist()  # type: ignore[attr-defined]
-    assert (r["src"], r["dst"], r["sport"], r["dport"], r["ttl"], r["tcp_flags"], r["seq"], r["payload_len"]) == (src, dst, sport, dport, ttl, flags, seq, len(payload))
+    assert (
+        r["src"],
+        r["dst"],
+        r["sport"],
+        r["dport"],
+        r["ttl"],
+        r["tcp_flags"],
+        r["seq"],
+        r["payload_len"],
+    ) == (src, dst, sport, dport, ttl, flags, seq, len(payload))
     assert r["vlan"] == (vlans[0] if vlans else None)
 
 
@@ -90,8 +126,14 @@ def test_crafted_tcp_decodes_exactly(src: str, dst: str, sport: int, dport: int,
     sport=st.integers(0, 65535),
 )
 def test_crafted_ipv6_chains(src: str, exts: list[int], offset: int, sport: int) -> None:
-    chain = tuple((t, b"\x00" * (14 if t == 51 else 6)) for t in exts) + (cf.frag6(offset, offset == 0, 1),)
+    chain = tuple((t, b"\x00" * (14 if t == 51 else 6)) for t in exts) + (
+        cf.frag6(offset, offset == 0, 1),
+    )
     f = cf.eth(cf.ipv6(cf.udp(sport, 7, b"z" * 10), 17, src=src, ext=chain), 0x86DD)
     (r,) = _decode(cf.pcap([(0, f)])).to_pylist()  # type: ignore[attr-defined]
-    assert (r["src"], r["proto"], r["frag_offset"]) == (str(__import__("ipaddress").IPv6Address(src)), 17, offset)
+    assert (r["src"], r["proto"], r["frag_offset"]) == (
+        str(__import__("ipaddress").IPv6Address(src)),
+        17,
+        offset,
+    )
     assert r["sport"] == (sport if offset == 0 else None)

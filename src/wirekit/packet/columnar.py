@@ -13,7 +13,6 @@ from __future__ import annotations
 import ipaddress
 import mmap
 import os
-import socket
 import warnings
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -265,7 +264,10 @@ class _Names:
 
     def ipv4(self, keys: list[int]) -> list[str]:
         c = self.v4
-        return [c.get(k) or c.setdefault(k, socket.inet_ntoa(k.to_bytes(4, "big"))) for k in keys]
+        return [
+            c.get(k) or c.setdefault(k, f"{k >> 24}.{(k >> 16) & 255}.{(k >> 8) & 255}.{k & 255}")
+            for k in keys
+        ]
 
     def ipv6(self, keys: list[bytes]) -> list[str]:
         c = self.v6
