@@ -134,7 +134,11 @@ class SSHClient:
         return self
 
     def __enter__(self) -> SSHClient:
-        return self.connect()
+        try:
+            return self.connect()
+        except BaseException:
+            self.close()  # no loop thread left behind by a failed ``with``
+            raise
 
     def __exit__(
         self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None

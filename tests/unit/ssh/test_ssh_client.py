@@ -243,3 +243,21 @@ def test_tcp_nodelay_and_cipher_choice(ssh_env):
     assert cipher == (
         "aes128-gcm@openssh.com" if cpu_has_aes() else "chacha20-poly1305@openssh.com"
     )
+
+
+def test_failed_with_leaves_no_loop_thread(ssh_env):
+    import threading
+
+    before = {t.name for t in threading.enumerate()}
+    for _ in range(3):
+        with (
+            pytest.raises(AuthenticationError),
+            SSHClient(ssh_env.target, **ssh_env.opts(password="bad")),
+        ):
+            pass
+    leftover = [
+        t
+        for t in threading.enumerate()
+        if t.name.startswith("wirekit-ssh-") and t.name not in before and t.is_alive()
+    ]
+    assert leftover == []
