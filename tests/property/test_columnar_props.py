@@ -126,7 +126,8 @@ def test_crafted_tcp_decodes_exactly(
     sport=st.integers(0, 65535),
 )
 def test_crafted_ipv6_chains(src: str, exts: list[int], offset: int, sport: int) -> None:
-    chain = tuple((t, b"\x00" * (14 if t == 51 else 6)) for t in exts) + (
+    chain = (
+        *tuple((t, b"\x00" * (14 if t == 51 else 6)) for t in exts),
         cf.frag6(offset, offset == 0, 1),
     )
     f = cf.eth(cf.ipv6(cf.udp(sport, 7, b"z" * 10), 17, src=src, ext=chain), 0x86DD)
