@@ -369,7 +369,7 @@ def test_addresses_share_dictionary_and_mix_families() -> None:
     assert t.column("ip_version").to_pylist() == [4, 6, 4, None]
 
 
-def _varied_capture(n: int) -> bytes:
+def _varied_capture(n: int, byteorder: str = "<") -> bytes:
     frames = []
     for i in range(n):
         kind = i % 5
@@ -398,7 +398,7 @@ def _varied_capture(n: int) -> bytes:
         else:
             f = cf.eth(b"\x00" * 28, 0x0806)
         frames.append((T0 + i * 1000, f))
-    return cf.pcap(frames)
+    return cf.pcap(frames, byteorder=byteorder)
 
 
 def test_sub_batches_merge_to_the_same_table(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -410,10 +410,13 @@ def test_sub_batches_merge_to_the_same_table(monkeypatch: pytest.MonkeyPatch) ->
     assert columns(data, batch_size=50).to_pylist() == whole.to_pylist()
 
 
-def test_lockstep_scan_finds_the_same_records(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("byteorder", ["<", ">"])
+def test_lockstep_scan_finds_the_same_records(
+    monkeypatch: pytest.MonkeyPatch, byteorder: str
+) -> None:
     from wirekit.packet import _colscan
 
-    data = _varied_capture(3000)
+    data = _varied_capture(3000, byteorder)
     whole = columns(data).to_pylist()
     calls: list[bool] = []
     real = _colscan._lockstep
