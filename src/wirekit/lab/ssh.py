@@ -91,8 +91,12 @@ class SSHService(LabService):
             SSHClient(self.target, **opts) as c,
             c.sftp() as s,
         ):
-            s.write_bytes("tour.txt", b"wirekit lab\n")
-            if s.read_bytes("tour.txt") != b"wirekit lab\n":
+            scratch = self.ctx.subdir("ssh-tour")
+            (scratch / "up.txt").write_bytes(b"wirekit lab\n" * 1000)
+            up = s.put(scratch / "up.txt", "tour.txt", checksum=True)
+            down = s.get("tour.txt", scratch / "down.txt", checksum=True)
+            same = (scratch / "down.txt").read_bytes() == (scratch / "up.txt").read_bytes()
+            if up[0].sha256 != down[0].sha256 or not same:
                 raise AssertionError("sftp round trip mismatch")
             s.rm("tour.txt")
         with tour.step("fan-out: 20 sessions"):
