@@ -130,8 +130,21 @@ class SNMPTable:
         }
 
 
-def _as_varbinds(oids: Iterable[OIDLike]) -> list[VarBind]:
-    return [VarBind(parse_oid(o), NULL) for o in oids]
+def _as_varbinds(
+    oids: Iterable[OIDLike], parsed: dict[Any, ObjectIdentifier] | None = None
+) -> list[VarBind]:
+    """Request varbinds (value NULL); ``parsed`` caches name/dotted-string lookups."""
+    if parsed is None:
+        return [VarBind(parse_oid(o), NULL) for o in oids]
+    out = []
+    for o in oids:
+        oid = parsed.get(o)
+        if oid is None:
+            if len(parsed) > 1024:
+                parsed.clear()
+            oid = parsed[o] = parse_oid(o)
+        out.append(VarBind(oid, NULL))
+    return out
 
 
 def _set_varbinds(pairs: Iterable[tuple[OIDLike, Any]] | dict[Any, Any]) -> list[VarBind]:
@@ -194,6 +207,7 @@ class _Common:
         # The local engine, authoritative for the v3 traps we send (RFC 3411 §5 format 5).
         self.local_engine_id = engine_id or b"\x80\x00\x1f\x88\x05" + os.urandom(8)
         self._started = time.monotonic()
+        self._parsed: dict[Any, ObjectIdentifier] = {}
 
     def _authoritative(self) -> tuple[bytes, int, int] | None:
         if self.version != V3:
@@ -325,7 +339,7 @@ class SNMPClient(_Common):
 
     def get(self, *oids: OIDLike) -> list[VarBind]:
         """GET: the value of each OID (v2c exceptions such as noSuchObject come back as values)."""
-        pdu = self.request(PDU(PDUType.GET, 0, _as_varbinds(oids)))
+        pdu = self.request(PDU(PDUType.GET, 0, _as_varbinds(oids, self._parsed)))
         check_error(pdu, self.agent)
         return pdu.varbinds
 
@@ -335,7 +349,7 @@ class SNMPClient(_Common):
 
     def get_next(self, *oids: OIDLike) -> list[VarBind]:
         """GETNEXT: the next OID after each."""
-        pdu = self.request(PDU(PDUType.GET_NEXT, 0, _as_varbinds(oids)))
+        pdu = self.request(PDU(PDUType.GET_NEXT, 0, _as_varbinds(oids, self._parsed)))
         check_error(pdu, self.agent)
         return pdu.varbinds
 
@@ -582,13 +596,13 @@ class AsyncSNMPClient(_Common):
 
     async def get(self, *oids: OIDLike) -> list[VarBind]:
         """GET (see :meth:`SNMPClient.get`)."""
-        pdu = await self.request(PDU(PDUType.GET, 0, _as_varbinds(oids)))
+        pdu = await self.request(PDU(PDUType.GET, 0, _as_varbinds(oids, self._parsed)))
         check_error(pdu, self.agent)
         return pdu.varbinds
 
     async def get_next(self, *oids: OIDLike) -> list[VarBind]:
         """GETNEXT."""
-        pdu = await self.request(PDU(PDUType.GET_NEXT, 0, _as_varbinds(oids)))
+        pdu = await self.request(PDU(PDUType.GET_NEXT, 0, _as_varbinds(oids, self._parsed)))
         check_error(pdu, self.agent)
         return pdu.varbinds
 

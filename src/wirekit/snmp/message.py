@@ -70,7 +70,9 @@ def peek_version(buf: bytes) -> int:
     return decode_integer(buf, s, e)
 
 
-def decode_community_message(buf: bytes) -> CommunityMessage:
+def decode_community_message(
+    buf: bytes, cache: dict[bytes, tuple[int, ...]] | None = None
+) -> CommunityMessage:
     """Decode a v1/v2c message.
 
     Raises:
@@ -83,7 +85,7 @@ def decode_community_message(buf: bytes) -> CommunityMessage:
         raise DecodeError(f"not a community message (version {version})", offset=s, layer=_LAYER)
     s, e = expect_tlv(buf, e, 0x04, "community", end)
     community = buf[s:e]
-    pdu, _ = decode_pdu(buf, e, end)
+    pdu, _ = decode_pdu(buf, e, end, cache)
     return CommunityMessage(version, bytes(community), pdu)
 
 
@@ -130,7 +132,12 @@ def encode_scoped_pdu(scoped: ScopedPDU) -> bytes:
     )
 
 
-def decode_scoped_pdu(buf: bytes, pos: int = 0, limit: int | None = None) -> ScopedPDU:
+def decode_scoped_pdu(
+    buf: bytes,
+    pos: int = 0,
+    limit: int | None = None,
+    cache: dict[bytes, tuple[int, ...]] | None = None,
+) -> ScopedPDU:
     """Decode a ScopedPDU SEQUENCE.
 
     Raises:
@@ -141,7 +148,7 @@ def decode_scoped_pdu(buf: bytes, pos: int = 0, limit: int | None = None) -> Sco
     engine = buf[s:e]
     s, e = expect_tlv(buf, e, 0x04, "contextName", end)
     name = buf[s:e]
-    pdu, _ = decode_pdu(buf, e, end)
+    pdu, _ = decode_pdu(buf, e, end, cache)
     return ScopedPDU(bytes(engine), bytes(name), pdu)
 
 
@@ -252,7 +259,9 @@ def encode_v3_message(
     return msg, auth_offset
 
 
-def decode_message(buf: bytes) -> CommunityMessage | V3Message:
+def decode_message(
+    buf: bytes, cache: dict[bytes, tuple[int, ...]] | None = None
+) -> CommunityMessage | V3Message:
     """Decode any SNMP message: v1/v2c fully, v3 up to its (possibly encrypted) msgData.
 
     Raises:
@@ -260,11 +269,11 @@ def decode_message(buf: bytes) -> CommunityMessage | V3Message:
     """
     version = peek_version(buf)
     if version in (V1, V2C):
-        return decode_community_message(buf)
+        return decode_community_message(buf, cache)
     if version == V3:
         msg = decode_v3_message(buf)
         if not msg.encrypted:
-            msg.scoped = decode_scoped_pdu(msg.data)
+            msg.scoped = decode_scoped_pdu(msg.data, cache=cache)
         return msg
     raise DecodeError(f"unknown SNMP version {version}", offset=0, layer=_LAYER)
 

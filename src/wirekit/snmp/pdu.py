@@ -18,8 +18,12 @@ from .ber import (
     tlv,
 )
 from .values import (
+    Counter32,
+    Gauge32,
+    Integer,
     IpAddress,
     ObjectIdentifier,
+    OctetString,
     SNMPValue,
     TimeTicks,
     decode_value,
@@ -40,6 +44,13 @@ __all__ = [
 ]
 
 _LAYER = "snmp-pdu"
+
+#: Unsigned application types decoded inline when they fit 31 bits (no sign/leading-zero cases).
+_UNSIGNED32: dict[int, type[Counter32 | Gauge32 | TimeTicks]] = {
+    0x41: Counter32,
+    0x42: Gauge32,
+    0x43: TimeTicks,
+}
 
 
 class PDUType:
@@ -196,8 +207,13 @@ def encode_pdu(pdu: PDU | TrapV1PDU) -> bytes:
     return tlv(pdu.type, body)
 
 
-def decode_varbinds(buf: bytes, pos: int, limit: int) -> list[VarBind]:
+def decode_varbinds(
+    buf: bytes, pos: int, limit: int, cache: dict[bytes, tuple[int, ...]] | None = None
+) -> list[VarBind]:
     """Decode a VarBindList SEQUENCE at ``pos``.
+
+    ``cache`` maps the octets of an OID before its last arc to the decoded arcs; a caller that
+    decodes many responses (a walk) passes one in and bounds it.
 
     Raises:
         DecodeError: malformed list or varbind.
@@ -208,7 +224,9 @@ def decode_varbinds(buf: bytes, pos: int, limit: int) -> list[VarBind]:
     new = tuple.__new__
     oid_cls = ObjectIdentifier
     vb_cls = VarBind
-    cache: dict[bytes, tuple[int, ...]] = {}
+    octets = bytes.__new__
+    if cache is None:
+        cache = {}
     pos = start
     try:
         # The per-varbind hot path of every walk: short-form lengths are decoded inline, the
@@ -279,7 +297,18 @@ def decode_varbinds(buf: bytes, pos: int, limit: int) -> list[VarBind]:
                 raise DecodeError(
                     "VarBind value does not end the VarBind", offset=oend, layer=_LAYER
                 )
-            append(new(vb_cls, (oid, decode_value(tag, buf, xstart, xend))))
+            # The common value types are built inline; the rest (and all checks) go through
+            # decode_value.
+            if tag == 0x04:
+                value: SNMPValue = octets(OctetString, buf[xstart:xend])
+            elif tag in _UNSIGNED32 and 0 < xend - xstart <= 4 and buf[xstart] < 0x80:
+                value = _UNSIGNED32[tag](int.from_bytes(buf[xstart:xend], "big"))
+            elif tag == 0x02 and xend - xstart == 1:
+                b = buf[xstart]
+                value = Integer(b - 256 if b & 0x80 else b)
+            else:
+                value = decode_value(tag, buf, xstart, xend)
+            append(new(vb_cls, (oid, value)))
             pos = vend
     except IndexError:
         raise DecodeError("truncated VarBind", offset=pos, layer=_LAYER, truncated=True) from None
@@ -291,7 +320,12 @@ def _int_field(buf: bytes, pos: int, limit: int, what: str) -> tuple[int, int]:
     return decode_integer(buf, start, end), end
 
 
-def decode_pdu(buf: bytes, pos: int = 0, limit: int | None = None) -> tuple[PDU | TrapV1PDU, int]:
+def decode_pdu(
+    buf: bytes,
+    pos: int = 0,
+    limit: int | None = None,
+    cache: dict[bytes, tuple[int, ...]] | None = None,
+) -> tuple[PDU | TrapV1PDU, int]:
     """Decode the PDU TLV at ``pos``; return it and the position after it.
 
     Raises:
@@ -311,14 +345,14 @@ def decode_pdu(buf: bytes, pos: int = 0, limit: int | None = None) -> tuple[PDU 
         if t != 0x43:
             raise DecodeError("bad time-stamp", offset=p, layer=_LAYER)
         stamp = TimeTicks(decode_unsigned(buf, s, e))
-        vbs = decode_varbinds(buf, e, end)
+        vbs = decode_varbinds(buf, e, end, cache)
         return TrapV1PDU(enterprise, addr, generic, specific, stamp, vbs), end
     if tag not in PDU_NAMES:
         raise DecodeError(f"unknown PDU tag 0x{tag:02x}", offset=pos, layer=_LAYER)
     request_id, p = _int_field(buf, start, end, "request-id")
     status, p = _int_field(buf, p, end, "error-status")
     index, p = _int_field(buf, p, end, "error-index")
-    varbinds = decode_varbinds(buf, p, end)
+    varbinds = decode_varbinds(buf, p, end, cache)
     if tag == PDUType.GET_BULK:
         return BulkPDU(request_id, varbinds, status, index), end
     return PDU(tag, request_id, varbinds, status, index), end

@@ -90,6 +90,7 @@ class ManagerSession:
         self.etime = 0
         self.learned_at = 0.0
         self._salt = SaltCounter()
+        self._oid_cache: dict[bytes, tuple[int, ...]] = {}
 
     # -- v3 engine state ------------------------------------------------------------------
 
@@ -195,7 +196,10 @@ class ManagerSession:
             DecodeError: malformed bytes, or another version/community than ours.
             AuthenticationError: a v3 security check failed (``check`` names it).
         """
-        msg = decode_message(data)
+        cache = self._oid_cache
+        if len(cache) > 4096:  # bounded: a long walk of many tables must not grow it forever
+            cache.clear()
+        msg = decode_message(data, cache)
         if isinstance(msg, CommunityMessage):
             if self.version == V3 or msg.version != self.version:
                 raise DecodeError(
@@ -217,9 +221,9 @@ class ManagerSession:
             else None
         )
         if not authenticated:
-            scoped = unprotect(msg, None)
+            scoped = unprotect(msg, None, self._oid_cache)
         else:
-            scoped = unprotect(msg, user)
+            scoped = unprotect(msg, user, self._oid_cache)
         pdu = scoped.pdu
         if isinstance(pdu, TrapV1PDU):
             raise DecodeError("a v1 Trap is not a reply", layer="snmp-session")

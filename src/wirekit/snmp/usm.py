@@ -399,7 +399,9 @@ def protect(
     return msg
 
 
-def unprotect(msg: V3Message, user: USMUser | None) -> ScopedPDU:
+def unprotect(
+    msg: V3Message, user: USMUser | None, cache: dict[bytes, tuple[int, ...]] | None = None
+) -> ScopedPDU:
     """USM incoming processing (RFC 3414 §3.2) of ``msg`` for ``user``: check the security
     level, verify the HMAC, decrypt and decode the ScopedPDU. Timeliness is the caller's.
 
@@ -416,7 +418,7 @@ def unprotect(msg: V3Message, user: USMUser | None) -> ScopedPDU:
     if not flags & FLAG_AUTH:
         if msg.encrypted:
             raise DecodeError("encrypted msgData without privacy flag", layer="snmp-usm")
-        return msg.scoped if msg.scoped is not None else decode_scoped_pdu(msg.data)
+        return msg.scoped if msg.scoped is not None else decode_scoped_pdu(msg.data, cache=cache)
     if user is None:
         raise auth_error("unknownUserName", f"unknown user {msg.usm.user_name!r}")
     if (flags & FLAG_AUTH and not user.auth_protocol) or (
@@ -441,7 +443,7 @@ def unprotect(msg: V3Message, user: USMUser | None) -> ScopedPDU:
             msg.data, msg.usm.engine_boots, msg.usm.engine_time, msg.usm.priv_params
         )
         try:
-            return decode_scoped_pdu(plain)
+            return decode_scoped_pdu(plain, cache=cache)
         except DecodeError:
             raise auth_error(
                 "decryptionError",
@@ -449,4 +451,4 @@ def unprotect(msg: V3Message, user: USMUser | None) -> ScopedPDU:
             ) from None
     if msg.encrypted:
         raise DecodeError("encrypted msgData without privacy flag", layer="snmp-usm")
-    return msg.scoped if msg.scoped is not None else decode_scoped_pdu(msg.data)
+    return msg.scoped if msg.scoped is not None else decode_scoped_pdu(msg.data, cache=cache)
