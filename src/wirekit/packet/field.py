@@ -9,6 +9,7 @@ object on the hot path.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import struct
 from collections.abc import Callable, Mapping, Sequence
@@ -40,6 +41,29 @@ def ip4_ntoa(b: bytes) -> str:
     return f"{b[0]}.{b[1]}.{b[2]}.{b[3]}"
 
 
+@functools.lru_cache(maxsize=4096)
+def _ip4_text(value: str) -> bytes:
+    # a pure function, memoised: crafting loops reuse a handful of addresses
+    parts = value.split(".")
+    if len(parts) == 4:
+        try:
+            return bytes(map(int, parts))
+        except ValueError:
+            pass
+    raise LocalProtocolError(f"not an IPv4 address: {value!r}")
+
+
+@functools.lru_cache(maxsize=4096)
+def _mac_text(value: str) -> bytes:
+    try:
+        b = bytes.fromhex(value.replace(":", "").replace("-", ""))
+    except ValueError:
+        b = b""
+    if len(b) != 6:
+        raise LocalProtocolError(f"not a MAC address: {value!r}")
+    return b
+
+
 def ip4_aton(value: Any) -> bytes:
     """4 packed bytes from dotted-quad text, an int, bytes or an ``IPv4Address``.
 
@@ -49,13 +73,7 @@ def ip4_aton(value: Any) -> bytes:
     if value.__class__ is bytes and len(value) == 4:
         return value
     if value.__class__ is str:
-        parts = value.split(".")
-        if len(parts) == 4:
-            try:
-                return bytes(map(int, parts))
-            except ValueError:
-                pass
-        raise LocalProtocolError(f"not an IPv4 address: {value!r}")
+        return _ip4_text(value)
     if isinstance(value, int):
         return value.to_bytes(4, "big")
     if isinstance(value, (bytes, bytearray)) and len(value) == 4:
@@ -113,13 +131,8 @@ def mac_aton(value: Any) -> bytes:
     if value.__class__ is bytes and len(value) == 6:
         return value
     if value.__class__ is str:
-        try:
-            b = bytes.fromhex(value.replace(":", "").replace("-", ""))
-        except ValueError:
-            b = b""
-        if len(b) == 6:
-            return b
-    elif isinstance(value, (bytes, bytearray)) and len(value) == 6:
+        return _mac_text(value)
+    if isinstance(value, (bytes, bytearray)) and len(value) == 6:
         return bytes(value)
     raise LocalProtocolError(f"not a MAC address: {value!r}")
 
@@ -394,15 +407,13 @@ def compile_fields(fields: Sequence[Field], byteorder: str = "!", owner: str = "
         offsets[k] = (st_size(fmt) - st_size(byteorder + f.fmt), f.fmt)
         # address fields stay packed bytes until read (their descriptor formats them), and
         # their encoders accept packed bytes as well as text
-        if f.kind == "ip4":
+        if f.kind in ("ip4", "ip6", "mac"):
+            # packed bytes of the right size pass straight through; anything else is converted
+            size = {"ip4": 4, "ip6": 16, "mac": 6}[f.kind]
             dec[k] = f"r[{ri}]"
-            enc.append(f"ip4_aton(v[{k}])")
-        elif f.kind == "ip6":
-            dec[k] = f"r[{ri}]"
-            enc.append(f"ip6_aton(v[{k}])")
-        elif f.kind == "mac":
-            dec[k] = f"r[{ri}]"
-            enc.append(f"mac_aton(v[{k}])")
+            enc.append(
+                f"(v[{k}] if v[{k}].__class__ is bytes and len(v[{k}]) == {size} else {f.kind}_aton(v[{k}]))"
+            )
         elif f.kind == "bytes":
             dec[k] = f"r[{ri}]"
             enc.append(f"v[{k}]")

@@ -144,6 +144,39 @@ def _default_bindings() -> Bindings:
     return _bindings.DEFAULT_BINDINGS
 
 
+def _make_init(cls: type[Layer]) -> Any:
+    """A keyword-only ``__init__`` with one parameter per field: Python binds the arguments
+    in C, which is most of the cost of constructing a layer the generic way."""
+    env: dict[str, Any] = {"_unknown": _unknown_fields, "_cls": cls}
+    params = []
+    for i, f in enumerate(cls.fields_desc):
+        env[f"_d{i}"] = f.default
+        params.append(f"{f.name}=_d{i}")
+    names = ", ".join(f.name for f in cls.fields_desc)
+    src = (
+        f"def __init__(self, *, {', '.join(params)}, **unknown):\n"
+        "    if unknown:\n"
+        "        _unknown(_cls, unknown)\n"
+        f"    self._v = [{names}]\n"
+        "    self._buf = None\n"
+        "    self._pl = None\n"
+        "    self._dirty = True\n"
+        "    self._bnd = None\n"
+    )
+    exec(
+        compile(src, f"<wirekit layer {cls.__name__}.__init__>", "exec"), env
+    )  # generated from fields_desc
+    init = env["__init__"]
+    init.__qualname__ = f"{cls.__name__}.__init__"
+    init.__doc__ = f"Build a {cls.__name__}; fields: {names} (AUTO ones are computed on build)."
+    return init
+
+
+def _unknown_fields(cls: type[Layer], unknown: dict[str, Any]) -> None:
+    known = ", ".join(cls._index)
+    raise TypeError(f"{cls.__name__} has no field {next(iter(unknown))!r} (fields: {known})")
+
+
 def _probe_refcounts() -> tuple[int, int]:
     """What ``sys.getrefcount`` reports, inside a binary operator, for a temporary operand and
     for an object reachable only through one attribute (measured, not assumed: it differs
@@ -168,6 +201,8 @@ def _probe_refcounts() -> tuple[int, int]:
     return temp, via_slot
 
 
+_getrefcount = sys.getrefcount
+_new_object = object.__new__
 #: (refcount of a temporary operand inside ``__truediv__``, of a slot-only object in a local)
 _TEMP_REFS, _SLOT_REFS = _probe_refcounts()
 
@@ -198,6 +233,7 @@ class Layer:
     _defaults: ClassVar[list[Any]]
     _has_var: ClassVar[bool]
     _is_ip: ClassVar[bool] = False
+    _plain_check: ClassVar[bool] = True
     _bind_at: ClassVar[tuple[int, int, Any] | None]
 
     if TYPE_CHECKING:  # fields are descriptors installed per subclass
@@ -214,6 +250,9 @@ class Layer:
         cls._index = {f.name: i for i, f in enumerate(fields)}
         cls._defaults = [f.default for f in fields]
         cls._has_var = any(f.var for f in fields)
+        cls._plain_check = cls._check.__func__ is Layer._check.__func__  # type: ignore[attr-defined]
+        if "__init__" not in cls.__dict__ and fields:
+            cls.__init__ = _make_init(cls)  # type: ignore[method-assign]
         for i, f in enumerate(fields):
             setattr(cls, f.name, _prop_for(i, f))
         cls._bind_at = None
@@ -250,8 +289,19 @@ class Layer:
         Raises:
             DecodeError: this layer's own header is truncated or malformed.
         """
-        self = cls.__new__(cls)
-        self._hl, self._end = cls._check(buf, off, end)
+        self = _new_object(cls)
+        if cls._plain_check:  # fixed-size header: the check is a length test
+            if end - off < cls._fixed:
+                raise DecodeError(
+                    f"{cls.name} header needs {cls._fixed} bytes, {end - off} left",
+                    offset=off,
+                    layer=cls.name,
+                    truncated=True,
+                )
+            self._hl = cls._fixed
+            self._end = end
+        else:
+            self._hl, self._end = cls._check(buf, off, end)
         self._buf = buf
         self._off = off
         self._v = None
@@ -356,7 +406,8 @@ class Layer:
             key = ba[2](self._buf, self._off + ba[1])[0] if v is None else v[ba[0]]
         else:
             key = getattr(self, bf)
-        return (self._bnd or _bindings.DEFAULT_BINDINGS).lookup(type(self), key)
+        table = (self._bnd or _bindings.DEFAULT_BINDINGS)._next.get(self.__class__)
+        return table.get(key) if table is not None else None
 
     def layers(self) -> Iterator[Layer]:
         """This layer and every layer below it, outermost first."""
@@ -405,15 +456,18 @@ class Layer:
         # Stacking never changes an operand anyone else can see. A temporary operand (as in
         # ``Ether()/IPv4()/TCP()``) has no other reference, so it is adopted rather than
         # copied; that is what keeps crafting fast. Anything else is copied.
-        if isinstance(other, (bytes, bytearray)):
-            other = Raw(load=bytes(other))
-        elif not isinstance(other, Layer):
+        if other.__class__ is bytes:
+            other = Raw(other)
+        elif isinstance(other, Layer):
+            if _getrefcount(other) > _TEMP_REFS or (
+                other._pl is not None and not other._exclusive()
+            ):
+                other = other.copy()
+        elif isinstance(other, bytearray):
+            other = Raw(bytes(other))
+        else:
             return NotImplemented
-        elif sys.getrefcount(other) > _TEMP_REFS or (
-            other._pl is not None and not other._exclusive()
-        ):
-            other = other.copy()
-        top = self.copy() if sys.getrefcount(self) > _TEMP_REFS else self
+        top = self.copy() if _getrefcount(self) > _TEMP_REFS else self
         last = top
         nxt = top._pl
         while nxt is not None:
@@ -421,7 +475,7 @@ class Layer:
                 nxt = last.payload
                 if nxt is None:
                     break
-            elif top is self and sys.getrefcount(nxt) > _SLOT_REFS:
+            elif top is self and _getrefcount(nxt) > _SLOT_REFS:
                 top = self.copy()  # someone else holds a layer of this chain: work on a copy
                 last = top
                 nxt = top._pl

@@ -8,7 +8,7 @@ from typing import Any
 from ...errors import DecodeError, LocalProtocolError
 from ..checksum import csum_sum, finish
 from ..field import AUTO, Bits, Int, IPv4Addr, Var, ip4_aton
-from ..layer import Layer, Raw
+from ..layer import Layer, Raw, _default_bindings
 
 IP_PROTOS = {
     0: "hopopt",
@@ -160,14 +160,21 @@ class IPv4(Layer):
         return out + b"\x00" * ((-len(out)) % 4)
 
     def next_layer(self) -> type[Layer] | None:
-        if self.frag:  # RFC 791: only the first fragment starts with the upper-layer header
+        v = self._v
+        if v is None:  # read the offset and protocol from the bytes, without decoding the header
+            buf, off = self._buf, self._off
+            frag, proto = (buf[off + 6] & 0x1F) << 8 | buf[off + 7], buf[off + 9]
+        else:
+            frag, proto = v[6], v[8]
+        if frag:  # RFC 791: only the first fragment starts with the upper-layer header
             return Raw
-        return super().next_layer()
+        table = (self._bnd or _default_bindings())._next.get(IPv4)
+        return table.get(proto) if table is not None else None
 
     def build_header(self, payload: bytes, ip: Layer | None) -> bytes:
         v = self._v if self._v is not None else self._materialize()
         auto_ck = v[9] is AUTO
-        if AUTO in v:
+        if auto_ck or v[1] is AUTO or v[3] is AUTO or v[8] is AUTO:
             v = v[:]
             opt_len = len(self._encode_var(v)) if v[12] else 0
             if v[1] is AUTO:
@@ -335,7 +342,7 @@ class TCP(Layer):
     def build_header(self, payload: bytes, ip: Layer | None) -> bytes:
         v = self._v if self._v is not None else self._materialize()
         auto_ck = v[8] is AUTO
-        if AUTO in v:
+        if auto_ck or v[4] is AUTO:
             v = v[:]
             if v[4] is AUTO:
                 v[4] = 5 + (len(self._encode_var(v)) // 4 if v[10] else 0)
@@ -397,7 +404,7 @@ class UDP(Layer):
     def build_header(self, payload: bytes, ip: Layer | None) -> bytes:
         v = self._v if self._v is not None else self._materialize()
         auto_ck = v[3] is AUTO
-        if AUTO in v:
+        if auto_ck or v[2] is AUTO:
             v = v[:]
             if v[2] is AUTO:
                 v[2] = 8 + len(payload)
