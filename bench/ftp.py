@@ -273,15 +273,22 @@ def main() -> None:
     rows: list[list[object]] = []
     results: dict[tuple[str, str], tuple[float, float]] = {}
 
-    # A. servers, curl as the client
-    for kind in ("wirekit", "pyftpdlib", "aioftp"):
-        root = work / kind
-        root.mkdir()
-        os.link(src, root / "big.bin")
-        os.link(warm, root / "warm.bin")
-        with server(kind, root) as (port, pid):
-            for direction in ("down", "up"):
-                # warm-up (not measured): first-transfer costs (imports, buffers) stay out of the rows
+    # A. servers, curl as the client. All three run at once and the transfers interleave
+    # (round by round), so a change in machine load hits every server alike.
+    servers = ("wirekit", "pyftpdlib", "aioftp")
+    with contextlib.ExitStack() as stack:
+        running: dict[str, tuple[int, int, Path]] = {}
+        for kind in servers:
+            root = work / kind
+            root.mkdir()
+            os.link(src, root / "big.bin")
+            os.link(warm, root / "warm.bin")
+            port, pid = stack.enter_context(server(kind, root))
+            running[kind] = (port, pid, root)
+        for direction in ("down", "up"):
+            best = {kind: (float("inf"), float("inf")) for kind in servers}
+            for kind in servers:  # warm-up (not measured): first-transfer costs stay out
+                port, _pid, _root = running[kind]
                 c_client(
                     "curl",
                     direction,
@@ -289,8 +296,9 @@ def main() -> None:
                     warm,
                     "warm.bin" if direction == "down" else "warm-up.bin",
                 )
-                best_wall, best_cpu = float("inf"), float("inf")
-                for i in range(REPEAT):
+            for i in range(REPEAT):
+                for kind in servers:
+                    port, pid, root = running[kind]
                     remote = "big.bin" if direction == "down" else f"up{i}.bin"
                     cpu0 = proc_cpu(pid)
                     wall, _ = c_client("curl", direction, port, src, remote)
@@ -299,9 +307,11 @@ def main() -> None:
                         got = (root / remote).stat().st_size
                         assert got == size, f"{kind} stored {got} of {size} bytes"
                         (root / remote).unlink()
-                    best_wall, best_cpu = min(best_wall, wall), min(best_cpu, cpu)
-                results[(kind, direction)] = (best_wall, best_cpu)
-        shutil.rmtree(root)
+                    best[kind] = (min(best[kind][0], wall), min(best[kind][1], cpu))
+            for kind in servers:
+                results[(kind, direction)] = best[kind]
+    for kind in servers:
+        shutil.rmtree(work / kind)
     for direction in ("down", "up"):
         py_wall, py_cpu = results[("pyftpdlib", direction)]
         aio_cpu = results[("aioftp", direction)][1]
@@ -359,9 +369,11 @@ def main() -> None:
     os.link(src, root / "big.bin")
     os.link(warm, root / "warm.bin")
     client_res: dict[tuple[str, str], tuple[float, float]] = {}
+    clients = ("wirekit", "ftplib", "curl", "lftp")
     with server("wirekit", root) as (port, _pid):
         for direction in ("down", "up"):
-            for kind in ("wirekit", "ftplib", "curl", "lftp"):
+            best = {kind: (float("inf"), float("inf")) for kind in clients}
+            for kind in clients:
                 transfer(
                     kind,
                     direction,
@@ -369,16 +381,17 @@ def main() -> None:
                     warm,
                     "warm.bin" if direction == "down" else "warm-up.bin",
                 )
-                best_wall, best_cpu = float("inf"), float("inf")
-                for i in range(REPEAT):
+            for i in range(REPEAT):
+                for kind in clients:  # interleaved rounds, as in A
                     remote = "big.bin" if direction == "down" else f"c-{kind}-{i}.bin"
                     wall, cpu = transfer(kind, direction, port, src, remote)
                     if direction == "up":
                         got = (root / remote).stat().st_size
                         assert got == size, f"{kind} uploaded {got} of {size} bytes"
                         (root / remote).unlink()
-                    best_wall, best_cpu = min(best_wall, wall), min(best_cpu, cpu)
-                client_res[(kind, direction)] = (best_wall, best_cpu)
+                    best[kind] = (min(best[kind][0], wall), min(best[kind][1], cpu))
+            for kind in clients:
+                client_res[(kind, direction)] = best[kind]
     for direction in ("down", "up"):
         best_other = min(client_res[(k, direction)][0] for k in ("ftplib", "curl", "lftp"))
         curl_cpu = client_res[("curl", direction)][1]
@@ -422,7 +435,7 @@ def _notes(
     client_res: dict[tuple[str, str], tuple[float, float]],
 ) -> str:
     lines = [
-        f"Setup: {MIB} MiB file, page cache to page cache (tmpfs when there is room); one {WARM_MIB} MiB warm-up transfer per cell, then best of {REPEAT}; servers pinned to CPU 0, clients to CPU 1;",
+        f"Setup: {MIB} MiB file, page cache to page cache (tmpfs when there is room); one {WARM_MIB} MiB warm-up transfer per cell, then best of {REPEAT} interleaved rounds (all servers up at once); servers pinned to CPU 0, clients to CPU 1;",
         "server CPU from /proc/PID/stat (includes the kernel's sendfile/copy work); Python clients report the transfer's own CPU.",
         "",
         "Targets (issue 7):",

@@ -428,7 +428,7 @@ class AsyncFTPClient:
 
     async def nlst(self, path: str = "") -> builtins.list[str]:
         body = (await self._read_all("NLST", path)).decode("utf-8", "surrogateescape")
-        return [line for line in body.splitlines() if line]
+        return [n for line in body.split("\n") if (n := line.removesuffix("\r"))]
 
     async def mlst(self, path: str) -> Entry:
         reply = _check(await self.command("MLST", path), 250)

@@ -381,7 +381,7 @@ class FTPClient:
     def nlst(self, path: str = "") -> builtins.list[str]:
         """Names from NLST."""
         body = self._read_all("NLST", path).decode("utf-8", "surrogateescape")
-        return [line for line in body.splitlines() if line]
+        return [n for line in body.split("\n") if (n := line.removesuffix("\r"))]
 
     def mlst(self, path: str) -> Entry:
         """Facts about one path (RFC 3659 §7).

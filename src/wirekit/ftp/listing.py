@@ -301,7 +301,9 @@ def parse_listing(text: str, *, mlsd: bool, now: datetime.datetime | None = None
         DecodeError: a malformed MLSD line.
     """
     out: list[Entry] = []
-    for line in text.splitlines():
+    # Only CRLF or LF end an entry: names may hold other Unicode line breaks (\x1e, \u2028).
+    for line in text.split("\n"):
+        line = line.removesuffix("\r")
         if not line.strip():
             continue
         entry = parse_mlsx_line(line) if mlsd else parse_list_line(line, now)
