@@ -272,6 +272,12 @@ class SNMPClient(_Common):
     # -- transport ------------------------------------------------------------------------
 
     def _exchange(self, build: Any, what: str) -> bytes:
+        # One request at a time on this socket: threads sharing a client queue here instead of
+        # reading each other's replies.
+        with self._lock:
+            return self._exchange_locked(build, what)
+
+    def _exchange_locked(self, build: Any, what: str) -> bytes:
         rid = self._new_id()
         sock = self._sock
         timeout = self.timeout

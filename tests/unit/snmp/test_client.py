@@ -268,3 +268,13 @@ def test_bad_arguments() -> None:
         SNMPClient("127.0.0.1:notaport")
     with pytest.raises(ConfigError):
         SNMPClient("127.0.0.1", version=3)
+
+
+def test_one_client_shared_by_threads(start_agent: Any) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    agent = start_agent()
+    with SNMPClient(agent.endpoint, timeout=2) as c, ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda i: c.get("sysDescr.0", f"ifDescr.{i % 4 + 1}"), range(64)))
+    for i, vbs in enumerate(results):
+        assert vbs[1].value == OctetString(f"eth{i % 4}".encode())
