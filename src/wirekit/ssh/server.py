@@ -21,6 +21,7 @@ from typing import Any
 from ..errors import ConfigError
 from ._adapter import asyncssh, encryption_preference, translate
 from ._spawn import spawn
+from .forward import open_forward
 from .hostkeys import known_hosts_pattern
 from .keys import generate_keypair, public_key_line
 
@@ -54,54 +55,6 @@ class ExecContext:
 ExecHandler = Callable[[ExecContext], "int | Awaitable[int | None] | None"]
 
 
-class _ChannelForwarder(asyncssh.forward.SSHForwarder):
-    """Channel side of a direct-tcpip forward that first delivers what the destination sent
-    before the channel was up. asyncssh 2.24's own forwarder keeps such early bytes in the
-    TCP side's buffer and never flushes them: with uvloop a server-speaks-first protocol
-    (SSH, SMTP, FTP banners) then hangs."""
-
-    def __init__(self, peer: Any) -> None:
-        self._early = b""
-        self._early_eof = False
-        super().__init__(peer)
-
-    def write(self, data: bytes) -> None:
-        if self._transport is None:  # the channel is not up yet: keep, never drop
-            self._early += data
-        else:
-            super().write(data)
-
-    def write_eof(self) -> None:
-        if self._transport is None:
-            self._early_eof = True
-        else:
-            super().write_eof()
-
-    def connection_made(self, transport: Any) -> None:
-        super().connection_made(transport)
-        peer = self._peer
-        early = self._early
-        if peer is not None:
-            early = peer._inpbuf + early
-            peer._inpbuf = b""
-        self._early = b""
-        if early:
-            self.write(early)
-        if self._early_eof or (peer is not None and peer._eof_received):
-            self.write_eof()
-
-
-async def _open_forward(dest_host: str, dest_port: int) -> Any:
-    loop = asyncio.get_running_loop()
-    try:
-        _, tcp_side = await loop.create_connection(
-            asyncssh.forward.SSHForwarder, dest_host, dest_port
-        )
-    except OSError as exc:
-        raise asyncssh.ChannelOpenError(asyncssh.OPEN_CONNECT_FAILED, str(exc)) from None
-    return _ChannelForwarder(tcp_side)
-
-
 class _ServerPolicy(asyncssh.SSHServer):
     """Per-connection auth and forwarding decisions, from the SSHServer's settings."""
 
@@ -133,7 +86,7 @@ class _ServerPolicy(asyncssh.SSHServer):
     ) -> Any:
         if not self._owner.allow_forwarding:
             return False
-        return _open_forward(dest_host, dest_port)
+        return open_forward(dest_host, dest_port)
 
     def server_requested(self, listen_host: str, listen_port: int) -> bool:
         return self._owner.allow_forwarding

@@ -127,3 +127,29 @@ def test_local_forward_to_server_that_speaks_first(ssh_env):
                 assert got == b"220 banner first\r\n"
     finally:
         srv.close()
+
+
+def test_remote_forward_to_server_that_speaks_first(ssh_env):
+    """The same early-bytes case on the client side of -R (the client dials the destination)."""
+    srv = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = srv.accept()
+            except OSError:
+                return
+            with conn:
+                conn.sendall(b"220 hello from the client side\r\n")
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        with SSHClient(ssh_env.target, **ssh_env.opts()) as c, c.forward_remote(0, "127.0.0.1", srv.getsockname()[1]) as f:
+            for _ in range(5):
+                with socket.create_connection(("127.0.0.1", f.port), timeout=10) as s:
+                    got = b""
+                    while chunk := s.recv(64):
+                        got += chunk
+                assert got == b"220 hello from the client side\r\n"
+    finally:
+        srv.close()
