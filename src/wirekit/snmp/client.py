@@ -254,7 +254,9 @@ class SNMPClient(_Common):
         infos = socket.getaddrinfo(self.host, self.port, type=socket.SOCK_DGRAM)
         family, _, _, _, addr = infos[0]
         self._sock = socket.socket(family, socket.SOCK_DGRAM)
-        self._sock.connect(addr)
+        self._sock.connect(addr)  # a connected socket: the kernel drops datagrams from others
+        self._sock_timeout: float | None = None
+        self._lock = threading.Lock()
         self._sock_timeout: float | None = (
             None  # a connected socket: the kernel drops datagrams from others
         )
