@@ -166,7 +166,6 @@ class AiohttpTransport(AsyncTransport):
                 cookie_jar=aiohttp.DummyCookieJar(),
                 auto_decompress=False,
                 trust_env=False,
-                skip_auto_headers=("User-Agent", "Accept-Encoding", "Accept"),
                 timeout=aiohttp.ClientTimeout(total=None),
                 requote_redirect_url=False,
             )

@@ -208,9 +208,12 @@ class AsyncClient(BaseClient):
         hop = request
         while True:
             hop_auth = resolved_auth if hop.url.origin == first_origin else None
-            response = await self._send_handling_auth(
-                transport, hop, hop_auth, first_origin, deadline
-            )
+            if hop_auth is None:  # the common case: one coroutine layer less
+                response = await self._send_with_retries(transport, hop, first_origin, deadline)
+            else:
+                response = await self._send_handling_auth(
+                    transport, hop, hop_auth, first_origin, deadline
+                )
             if history:
                 response.history = list(history)
             if not follow:
@@ -244,12 +247,10 @@ class AsyncClient(BaseClient):
         self,
         transport: AsyncTransport,
         request: Request,
-        auth: Auth | None,
+        auth: Auth,
         first_origin: tuple[str, str, int],
         deadline: float | None,
     ) -> Response:
-        if auth is None:
-            return await self._send_with_retries(transport, request, first_origin, deadline)
         flow = auth.auth_flow(request)
         req = next(flow)
         while True:
@@ -276,8 +277,10 @@ class AsyncClient(BaseClient):
                 if remaining <= 0:
                     raise ReadTimeout(f"total timeout passed before {request.method} {request.url}")
                 self._with_timeout(request, remaining)
+            hop = self._prepare_hop(request, first_origin=first_origin)
+            started = time.perf_counter()
             try:
-                response = await self._send_single(transport, request, first_origin)
+                response = await transport.handle_async_request(hop)
             except (ConnectError, Timeout, RemoteProtocolError, BrokenStreamError) as exc:
                 # ConnectTimeout is a ConnectError: nothing was sent, any method may retry.
                 sent = not isinstance(exc, ConnectError)
@@ -292,6 +295,9 @@ class AsyncClient(BaseClient):
                     raise
                 await async_sleep(delay)
                 continue
+            response.elapsed = timedelta(seconds=time.perf_counter() - started)
+            response.request = request
+            self._after_response(response)
             if request.replayable and retry.should_retry_status(
                 request.method, response.status_code, attempt
             ):
@@ -302,17 +308,6 @@ class AsyncClient(BaseClient):
                     await async_sleep(delay)
                     continue
             return response
-
-    async def _send_single(
-        self, transport: AsyncTransport, request: Request, first_origin: tuple[str, str, int]
-    ) -> Response:
-        hop = self._prepare_hop(request, first_origin=first_origin)
-        started = time.perf_counter()
-        response = await transport.handle_async_request(hop)
-        response.elapsed = timedelta(seconds=time.perf_counter() - started)
-        response.request = request
-        self._after_response(response)
-        return response
 
     async def aclose(self) -> None:
         """Close pooled connections; the client cannot be used afterwards."""

@@ -204,7 +204,12 @@ class Client(BaseClient):
         hop = request
         while True:
             hop_auth = resolved_auth if hop.url.origin == first_origin else None
-            response = self._send_handling_auth(transport, hop, hop_auth, first_origin, deadline)
+            if hop_auth is None:  # the common case: one coroutine layer less
+                response = self._send_with_retries(transport, hop, first_origin, deadline)
+            else:
+                response = self._send_handling_auth(
+                    transport, hop, hop_auth, first_origin, deadline
+                )
             if history:
                 response.history = list(history)
             if not follow:
@@ -238,12 +243,10 @@ class Client(BaseClient):
         self,
         transport: Transport,
         request: Request,
-        auth: Auth | None,
+        auth: Auth,
         first_origin: tuple[str, str, int],
         deadline: float | None,
     ) -> Response:
-        if auth is None:
-            return self._send_with_retries(transport, request, first_origin, deadline)
         flow = auth.auth_flow(request)
         req = next(flow)
         while True:
@@ -270,8 +273,10 @@ class Client(BaseClient):
                 if remaining <= 0:
                     raise ReadTimeout(f"total timeout passed before {request.method} {request.url}")
                 self._with_timeout(request, remaining)
+            hop = self._prepare_hop(request, first_origin=first_origin)
+            started = time.perf_counter()
             try:
-                response = self._send_single(transport, request, first_origin)
+                response = transport.handle_request(hop)
             except (ConnectError, Timeout, RemoteProtocolError, BrokenStreamError) as exc:
                 # ConnectTimeout is a ConnectError: nothing was sent, any method may retry.
                 sent = not isinstance(exc, ConnectError)
@@ -286,6 +291,9 @@ class Client(BaseClient):
                     raise
                 sync_sleep(delay)
                 continue
+            response.elapsed = timedelta(seconds=time.perf_counter() - started)
+            response.request = request
+            self._after_response(response)
             if request.replayable and retry.should_retry_status(
                 request.method, response.status_code, attempt
             ):
@@ -296,17 +304,6 @@ class Client(BaseClient):
                     sync_sleep(delay)
                     continue
             return response
-
-    def _send_single(
-        self, transport: Transport, request: Request, first_origin: tuple[str, str, int]
-    ) -> Response:
-        hop = self._prepare_hop(request, first_origin=first_origin)
-        started = time.perf_counter()
-        response = transport.handle_request(hop)
-        response.elapsed = timedelta(seconds=time.perf_counter() - started)
-        response.request = request
-        self._after_response(response)
-        return response
 
     def close(self) -> None:
         """Close pooled connections; the client cannot be used afterwards."""
