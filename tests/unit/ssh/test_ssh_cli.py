@@ -207,3 +207,59 @@ def test_serve_ssh_subprocess_and_run_against_it(tmp_path):
         assert proc.wait(15) == 0
         if proc.stdout is not None:
             proc.stdout.close()
+
+
+def test_forward_command_local_and_socks(ssh_env):
+    """`wirekit ssh forward -L 0:... -D 0` prints bound ports, tunnels, and exits 0 on SIGTERM."""
+    import re
+    import socket
+    import threading
+
+    echo = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = echo.accept()
+            except OSError:
+                return
+            with conn:
+                while chunk := conn.recv(65536):
+                    conn.sendall(chunk)
+
+    threading.Thread(target=serve, daemon=True).start()
+    env = {**os.environ, "WK_TEST_PW": ssh_env.password}
+    argv = [
+        sys.executable,
+        "-m",
+        "wirekit",
+        "ssh",
+        "forward",
+        ssh_env.target,
+        *_conn(ssh_env),
+        "-L",
+        f"0:127.0.0.1:{echo.getsockname()[1]}",
+        "-D",
+        "0",
+    ]
+    proc = subprocess.Popen(argv, stderr=subprocess.PIPE, env=env)
+    try:
+        assert proc.stderr is not None
+        lines = [proc.stderr.readline().decode() for _ in range(2)]
+        ports = {
+            m.group(1): int(m.group(2))
+            for line in lines
+            if (m := re.match(r"-(\w) 127\.0\.0\.1:(\d+) ->", line))
+        }
+        assert set(ports) == {"L", "D"}, lines
+        with socket.create_connection(("127.0.0.1", ports["L"]), timeout=10) as s:
+            s.sendall(b"via cli forward")
+            s.shutdown(socket.SHUT_WR)
+            assert s.recv(100) == b"via cli forward"
+    finally:
+        proc.terminate()
+        rc = proc.wait(15)
+        if proc.stderr is not None:
+            proc.stderr.close()
+        echo.close()
+    assert rc == 0

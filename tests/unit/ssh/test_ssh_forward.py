@@ -144,7 +144,10 @@ def test_remote_forward_to_server_that_speaks_first(ssh_env):
 
     threading.Thread(target=serve, daemon=True).start()
     try:
-        with SSHClient(ssh_env.target, **ssh_env.opts()) as c, c.forward_remote(0, "127.0.0.1", srv.getsockname()[1]) as f:
+        with (
+            SSHClient(ssh_env.target, **ssh_env.opts()) as c,
+            c.forward_remote(0, "127.0.0.1", srv.getsockname()[1]) as f,
+        ):
             for _ in range(5):
                 with socket.create_connection(("127.0.0.1", f.port), timeout=10) as s:
                     got = b""
