@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import threading
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -257,9 +258,6 @@ class SNMPClient(_Common):
         self._sock.connect(addr)  # a connected socket: the kernel drops datagrams from others
         self._sock_timeout: float | None = None
         self._lock = threading.Lock()
-        self._sock_timeout: float | None = (
-            None  # a connected socket: the kernel drops datagrams from others
-        )
 
     def close(self) -> None:
         """Release the socket."""
