@@ -178,7 +178,7 @@ def _pcap_frames(
 
 
 #: bytes per lockstep window, per segment, and probed for a segment's first record
-WINDOW = 1 << 23
+WINDOW = 1 << 24
 SEGMENT = 1 << 16
 PROBE = 2048
 #: a chain spanning more segments than this (few syncs found) is walked in Python instead
@@ -298,16 +298,23 @@ def _lockstep(buf: np.ndarray, start: int, end: int, bo: str) -> tuple[np.ndarra
         same = h[2:4] == hi[2:4] if bo == "<" else h[0:2] == hi[0:2]
         return same and cap <= orig and cap <= MAX_RECORD
 
+    def _next_ok(c: int) -> bool:
+        nxt = c + 16 + cap_of(mv, c + 8)[0]
+        return nxt >= end or plausible(nxt)
+
     for k in np.flatnonzero(hit).tolist():
         base = start + SEGMENT * (k + 1)
-        for j in [int(where[k]), *np.flatnonzero(ok[k]).tolist()[1:4]]:
+        c = base + int(where[k])
+        if plausible(c) and _next_ok(c):
+            syncs.append(c)
+            bounds.append(base)
+            continue
+        for j in np.flatnonzero(ok[k]).tolist()[1:4]:  # the first guess failed: try a few more
             c = base + j
-            if plausible(c):
-                nxt = c + 16 + cap_of(mv, c + 8)[0]
-                if nxt >= end or plausible(nxt):
-                    syncs.append(c)
-                    bounds.append(base)
-                    break
+            if plausible(c) and _next_ok(c):
+                syncs.append(c)
+                bounds.append(base)
+                break
     bounds.append(end)
     nchain = len(syncs)
     spans = np.diff(np.array([start, *bounds])) // SEGMENT

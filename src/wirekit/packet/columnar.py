@@ -29,7 +29,7 @@ __all__ = ["FIELDS", "CaptureTruncatedWarning", "columns", "iter_batches", "sche
 
 #: default frames per Arrow record batch: big enough to amortise numpy calls, small enough
 #: that a batch's scratch arrays stay in cache and memory stays bounded.
-BATCH = 16384
+BATCH = 32768
 
 #: (name, Arrow type name, meaning) of every column, in order.
 FIELDS: tuple[tuple[str, str, str], ...] = (
