@@ -270,6 +270,10 @@ class Walker:
         self._root_len = len(self.root)
         self.bulk = bulk
         self.max_repetitions = max(1, max_repetitions)
+        # The size to grow back to after a shrink: lowered for good by tooBig (the agent cannot
+        # send more), kept after a timeout (maybe a lost datagram).
+        self.ceiling = self.max_repetitions
+        self._ok = 0
         self.last = self.root
         self.done = False
         self.count = 0
@@ -288,6 +292,7 @@ class Walker:
         """Shrink after a timeout; False when there is nothing left to shrink (give up)."""
         if self.bulk and self.max_repetitions > 1:
             self.max_repetitions = max(1, self.max_repetitions // 2)
+            self._ok = 0
             return True
         return False
 
@@ -301,6 +306,8 @@ class Walker:
         if pdu.error_status:
             if pdu.error_status == 1 and self.bulk and self.max_repetitions > 1:  # tooBig
                 self.max_repetitions = max(1, self.max_repetitions // 2)
+                self.ceiling = self.max_repetitions
+                self._ok = 0
                 return []
             if pdu.error_status == 2 and not self.bulk:  # v1 noSuchName: end of the MIB view
                 self.done = True
@@ -325,4 +332,9 @@ class Walker:
                 self.done = True
         self.last = last
         self.count += len(out)
+        if self.max_repetitions < self.ceiling:
+            self._ok += 1
+            if self._ok >= 4:  # four good answers in a row: try twice the size again
+                self.max_repetitions = min(self.ceiling, self.max_repetitions * 2)
+                self._ok = 0
         return out

@@ -255,3 +255,28 @@ def test_never_crashes_on_mutations() -> None:
             r.handle(bytes(data))  # must not raise
         r.handle(good[:i])
     r.handle(tlv(0x30, b"\x02\x01\x03" + b"\x30\x00"))
+
+
+def test_walker_shrinks_and_grows_back() -> None:
+    from wirekit.snmp.session import Walker
+
+    w = Walker(ObjectIdentifier("1.3.6.1.4.1"), bulk=True, max_repetitions=32)
+    assert w.on_timeout() and w.max_repetitions == 16
+    for i in range(4):
+        w.on_response(
+            PDU(
+                PDUType.RESPONSE, 1, [VarBind(ObjectIdentifier(f"1.3.6.1.4.1.{i + 1}"), Integer(1))]
+            )
+        )
+    assert w.max_repetitions == 32  # a timeout does not lower the ceiling
+    w.on_response(PDU(PDUType.RESPONSE, 1, [], error_status=1))  # tooBig
+    assert (w.max_repetitions, w.ceiling) == (16, 16)
+    for i in range(8):
+        w.on_response(
+            PDU(
+                PDUType.RESPONSE,
+                1,
+                [VarBind(ObjectIdentifier(f"1.3.6.1.4.1.{i + 10}"), Integer(1))],
+            )
+        )
+    assert w.max_repetitions == 16  # never above what the agent could answer
