@@ -41,14 +41,17 @@ def ip4_ntoa(b: bytes) -> str:
     return f"{b[0]}.{b[1]}.{b[2]}.{b[3]}"
 
 
+_OCTET = {str(i): i for i in range(256)}.__getitem__  # "0".."255" without leading zeros
+
+
 @functools.lru_cache(maxsize=4096)
 def _ip4_text(value: str) -> bytes:
     # a pure function, memoised: crafting loops reuse a handful of addresses
     parts = value.split(".")
     if len(parts) == 4:
         try:
-            return bytes(map(int, parts))
-        except ValueError:
+            return bytes(map(_OCTET, parts))
+        except KeyError:
             pass
     raise LocalProtocolError(f"not an IPv4 address: {value!r}")
 
