@@ -38,8 +38,8 @@ ProxyTypes = str | Mapping[str, str | None] | None
 def default_headers() -> Headers:
     return Headers.from_raw(
         [
-            # No "Accept: */*": RFC 9110 §12.5.1, no Accept means any type; one header less per request.
             ("User-Agent", f"wirekit/{__version__}"),
+            ("Accept", "*/*"),
             ("Accept-Encoding", ", ".join(supported_encodings())),
         ]
     )

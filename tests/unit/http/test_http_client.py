@@ -36,6 +36,7 @@ def test_session_defaults_and_bodies(http_server: Any, both: Any) -> None:
     assert body["headers"]["X-Default"] == "d" and body["headers"]["X-Call"] == "c"
     assert body["json"] == {"k": [1, 2]}
     assert body["headers"]["User-Agent"].startswith("wirekit/")
+    assert body["headers"]["Accept"] == "*/*"  # the same default headers from both twins
     multi = c.post(
         "/", data={"field": "v"}, files={"doc": ("doc.txt", b"file-bytes", "text/plain")}
     ).json()
