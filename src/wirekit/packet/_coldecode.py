@@ -134,9 +134,9 @@ class _At:
         return (self.be16(k) << 16) | self.be16(k + 2)
 
 
-#: frames decoded at once: the (SUB, WIDTH) block stays in L2/L3 cache while every field
+#: frames decoded at once: the (SUB, WIDTH) block stays in the L3 cache while every field
 #: is read from it (at 64k frames the strided column reads become cache misses)
-SUB = 16384
+SUB = 32768
 
 
 def decode(buf: np.ndarray, fr: Frames) -> dict[str, Any]:
