@@ -261,3 +261,18 @@ def test_failed_with_leaves_no_loop_thread(ssh_env):
         if t.name.startswith("wirekit-ssh-") and t.name not in before and t.is_alive()
     ]
     assert leftover == []
+
+
+def test_default_identity_from_home_loaded_once(ssh_env, tmp_path, monkeypatch):
+    import shutil
+
+    (tmp_path / ".ssh").mkdir()
+    shutil.copy(ssh_env.key.private_path, tmp_path / ".ssh" / "id_ed25519")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
+    from wirekit.ssh.options import SSHOptions
+
+    prepared = SSHOptions(known_hosts=str(ssh_env.known_hosts), ssh_config=None).prepare()
+    assert prepared.base.client_keys and len(prepared.base.client_keys) == 1
+    with SSHClient(ssh_env.target, prepared=prepared) as c:
+        assert c.run("echo default-key").stdout == "default-key\n"
