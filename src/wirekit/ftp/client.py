@@ -133,6 +133,7 @@ class FTPClient:
         self._conn = ClientConnection()
         self._stream: Any = None
         self._epsv_ok = True
+        self._eprt_ok = True
         self._mlsd_ok: bool | None = None
         self._private = False
         try:
@@ -337,12 +338,19 @@ class FTPClient:
         listener.bind((local, 0))
         listener.listen(1)
         port = listener.getsockname()[1]
-        reply = self.command("EPRT", format_eprt(local, port))
-        if reply.code != 200:
+        if self._eprt_ok or family != socket.AF_INET:
+            reply = self.command("EPRT", format_eprt(local, port))
+            if reply.code == 200:
+                return listener
             if family != socket.AF_INET:
                 listener.close()
                 raise FTPReplyError(reply.code, reply.text)
+            self._eprt_ok = False  # RFC 2428 §2: fall back to PORT for IPv4
+        try:
             _check(self.command("PORT", format_port(local, port)), 200)
+        except BaseException:
+            listener.close()
+            raise
         return listener
 
     def _read_all(self, verb: str, arg: str = "") -> bytes:

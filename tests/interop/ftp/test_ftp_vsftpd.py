@@ -195,3 +195,16 @@ def test_async_client(vsftpd: Vsftpd, tls: str | None) -> None:
         hashlib.sha256((vsftpd.root / "incoming" / f"async-{tls}.bin").read_bytes()).hexdigest()
         == SHA
     )
+
+
+def test_pasv_fallback_path(vsftpd: Vsftpd) -> None:
+    with client(vsftpd) as c:
+        c._epsv_ok = False  # as after a server refused EPSV: PASV with its 227 reply
+        assert hashlib.sha256(c.read_bytes("data.bin")).hexdigest() == SHA
+        assert {e.name for e in c.list("/")} >= {"data.bin", "readme.txt"}
+
+
+def test_port_fallback_path(vsftpd: Vsftpd) -> None:
+    with client(vsftpd, passive=False) as c:
+        c._eprt_ok = False  # PORT instead of EPRT
+        assert hashlib.sha256(c.read_bytes("data.bin")).hexdigest() == SHA
