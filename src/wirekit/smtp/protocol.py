@@ -8,7 +8,7 @@ globals that change. Bytes come in, typed values come out; bad bytes from a peer
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..errors import DecodeError
 
@@ -21,7 +21,6 @@ __all__ = [
     "Sentinel",
     "dot_stuff",
     "format_params",
-    "is_ascii",
     "parse_ehlo",
     "parse_params",
     "parse_path",
@@ -178,10 +177,6 @@ def parse_ehlo(reply: Reply) -> dict[str, str]:
     return ext
 
 
-def is_ascii(text: str) -> bool:
-    return text.isascii()
-
-
 def parse_path(text: str) -> tuple[str, str]:
     """Split ``<path> params`` (RFC 5321 §4.1.2) into the address and the parameter text.
 
@@ -280,12 +275,3 @@ def dot_stuff(data: bytes) -> bytes:
     if data and not data.endswith(b"\r\n"):
         data += b"\r\n"
     return data + b".\r\n"
-
-
-@dataclass(slots=True)
-class Envelope:
-    """The SMTP envelope of one message: reverse path, forward paths and their parameters."""
-
-    mail_from: str
-    rcpt_tos: list[str] = field(default_factory=list)
-    mail_params: dict[str, str | None] = field(default_factory=dict)
