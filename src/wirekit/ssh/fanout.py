@@ -226,14 +226,3 @@ def run_many(
     from ..runtime.loop import run
 
     return run(arun_many(hosts, command, **kwargs))
-
-
-def default_concurrency() -> int:
-    """A sensible ``-p`` default: 100, or fewer when file descriptors are scarce."""
-    try:
-        import resource
-
-        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
-    except (ImportError, OSError, ValueError):
-        return 100
-    return max(1, min(100, (soft - 32) // 2)) if soft > 0 else 100
