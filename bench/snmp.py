@@ -28,6 +28,25 @@ V3 = ("benchuser", "SHA", "bench-auth-pass", "AES", "bench-priv-pass")
 ENV = dict(os.environ, MIBS="", MIBDIRS="/nonexistent")
 
 
+CONTEXT = [
+    "How to read this:",
+    "",
+    "- Every row comes from the same run, clients interleaved over two rounds, best round kept. The "
+    "machine is shared (load in the header): CPU figures inflate with load (steal time, cold caches "
+    "after each blocking receive), which costs per-request Python more than C, so ratios move by "
+    "about ±30% between runs; the walk ratio has measured 1.3x to 2.0x C across runs today.",
+    "- Client CPU is getrusage of this process (wirekit, pysnmp, puresnmp, ezsnmp) or of the child "
+    "process (snmpbulkwalk, including its exec and text output). Agent CPU is /proc/PID/stat.",
+    "- v3: after one discovery, wirekit sends one packet per request; keys are derived once per "
+    "(user, engineID). Per message it does an HMAC from a copied key state, AES-CFB on one ECB "
+    "context reused for the key (one ECB call decrypts a whole message), and the v3 envelope's "
+    "BER in Python; that BER work, not the crypto, is most of what is left above 30 µs.",
+    "- Agent: wirekit replays from a sorted table of pre-encoded varbinds; snmpd computes live "
+    "values (hrSWInstalled reads the package database), so its per-varbind CPU is not comparable "
+    "work, only the same answers. snmpsim ran with logging off.",
+]
+
+
 def free_udp_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -497,7 +516,7 @@ def main() -> None:
         "SNMP: wirekit vs Net-SNMP, pysnmp, puresnmp, ezsnmp, snmpsim",
         ["measure", "implementation", "result", "CPU", "ratio"],
         rows,
-        "\n".join(["Targets (issue 4), measured in this run:", "", *notes]),
+        "\n".join(["Targets (issue 4), measured in this run:", "", *notes, "", *CONTEXT]),
     )
 
 
