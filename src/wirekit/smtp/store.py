@@ -33,6 +33,9 @@ class StoredMessage:
     received: float
 
 
+_datasync = getattr(os, "fdatasync", os.fsync)
+
+
 class Store(Protocol):
     """What the sink and the inbox need from a store. ``save`` may block (it fsyncs)."""
 
@@ -131,7 +134,7 @@ class MaildirStore:
         try:
             os.writev(fd, [envelope_header(mail_from, rcpt_tos, b"\n"), body])
             if self.fsync:
-                os.fsync(fd)
+                _datasync(fd)  # data and size; the rename below is made durable by the dir fsync
         except BaseException:
             os.close(fd)
             os.unlink(tmp)
