@@ -27,3 +27,23 @@ def test_parse_target_accepts_or_raises_config_error(s):
         parse_target(s)
     except ConfigError:
         pass
+
+
+@given(st.text(max_size=200))
+def test_ssh_config_parse_accepts_or_raises_config_error(text):
+    from wirekit.ssh.config import SSHConfig
+
+    try:
+        cfg = SSHConfig.parse(text)
+    except ConfigError:
+        return
+    for alias in cfg.aliases():
+        cfg.lookup(alias)
+
+
+@given(st.text(max_size=200))
+def test_parse_inventory_accepts_or_raises_with_line_number(text):
+    try:
+        parse_inventory(text, source="inv")
+    except ConfigError as exc:
+        assert str(exc).startswith("inv:")
