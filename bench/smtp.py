@@ -224,7 +224,14 @@ class Server:
             pass
 
     def cpu(self) -> float:
-        return proc_cpu(self.proc.pid)
+        """CPU seconds of every thread of the server: /proc schedstat (ns resolution), else ticks."""
+        total = 0
+        try:
+            for task in Path(f"/proc/{self.proc.pid}/task").iterdir():
+                total += int((task / "schedstat").read_text().split()[0])
+        except (OSError, ValueError):
+            return proc_cpu(self.proc.pid)
+        return total / 1e9
 
     def stop(self) -> None:
         self.proc.kill()
@@ -482,7 +489,7 @@ Targets (issue 6), medians of {ROUNDS} interleaved rounds of this run:
 
 Method: servers in their own processes pinned to CPU 0, clients in the bench process on CPU 1;
 {N} messages of {len(MSG)} bytes per row and round ({N_FSYNC} for E). Server CPU from
-/proc/PID/stat (user+system, all threads), client CPU from getrusage. wirekit servers, the
+/proc/PID/task/*/schedstat (on-CPU time of all threads, ns resolution), client CPU from getrusage. wirekit servers, the
 floor and the async clients use uvloop; aiosmtpd runs on stdlib asyncio as its Controller does,
 plus one row on uvloop. The machine is shared with other jobs: absolute numbers move between
 runs, so compare the ratios, which come from runs made moments apart.
