@@ -113,14 +113,17 @@ class SSHConfig:
                     if not os.path.isabs(full):
                         full = str((base or Path("~/.ssh").expanduser()) / full)
                     for inc in sorted(glob.glob(full)):
-                        sub = cls.parse(
-                            Path(inc).read_text(), source=inc, base=base, _depth=_depth + 1
-                        )
+                        try:
+                            inc_text = Path(inc).read_text()
+                        except OSError as exc:
+                            raise ConfigError(
+                                f"{source}:{lineno}: Include {inc}: {exc.strerror}"
+                            ) from exc
+                        sub = cls.parse(inc_text, source=inc, base=base, _depth=_depth + 1)
                         for b in sub._blocks:
+                            # lines before the included file's first Host join the current block
                             if b.patterns == ["*"] and blocks[-1].patterns != ["*"]:
-                                blocks[-1].options.extend(
-                                    b.options
-                                )  # unscoped lines join the current block
+                                blocks[-1].options.extend(b.options)
                             else:
                                 blocks.append(b)
             elif key in _KEYS:
