@@ -278,3 +278,15 @@ def test_one_client_shared_by_threads(start_agent: Any) -> None:
         results = list(pool.map(lambda i: c.get("sysDescr.0", f"ifDescr.{i % 4 + 1}"), range(64)))
     for i, vbs in enumerate(results):
         assert vbs[1].value == OctetString(f"eth{i % 4}".encode())
+
+
+def test_views_per_user_and_community(start_agent: Any) -> None:
+    from wirekit.snmp.mibtree import View
+
+    agent = start_agent(views={"alice": View.of(["system"]), "public": View.of(["1.3.6.1.2.1.2"])})
+    with v3(agent) as c:
+        assert len(list(c.walk("1.3.6.1.2.1"))) == 7  # system only
+        assert isinstance(c.get_value("ifDescr.1"), NoSuchObject)
+    with SNMPClient(agent.endpoint, timeout=2) as c:
+        assert all(vb.oid[:7] == (1, 3, 6, 1, 2, 1, 2) for vb in c.walk("1.3.6.1.2.1"))
+        assert isinstance(c.get_value("sysDescr.0"), NoSuchObject)
