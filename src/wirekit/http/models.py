@@ -463,8 +463,13 @@ class Response:
                 yield self._content[i : i + step]
             return
         dec = self._decoder()
-        if dec is None and chunk_size is None:
-            yield from self.iter_raw()
+        if dec is None and chunk_size is None:  # the bulk path: chunks straight from the transport
+            try:
+                for chunk in self.stream:  # type: ignore[union-attr]
+                    self.num_bytes_downloaded += len(chunk)
+                    yield chunk
+            finally:
+                self.close()
             return
         buf = _Rechunker(chunk_size)
         for raw in self.iter_raw():
@@ -540,6 +545,14 @@ class Response:
                 yield self._content[i : i + step]
             return
         dec = self._decoder()
+        if dec is None and chunk_size is None:  # the bulk path: chunks straight from the transport
+            try:
+                async for chunk in self.stream:  # type: ignore[union-attr]
+                    self.num_bytes_downloaded += len(chunk)
+                    yield chunk
+            finally:
+                await self.aclose()
+            return
         buf = _Rechunker(chunk_size)
         async for raw in self.aiter_raw():
             pieces = [raw] if dec is None else dec.iter_decode(raw)
