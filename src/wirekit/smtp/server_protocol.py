@@ -329,23 +329,22 @@ class ServerConnection:
                         self._discard_line = True
                         self._error(R_LINE_TOO_LONG)
                 return NEED_DATA
-            line = bytes(buf[: idx + 1])
-            del buf[: idx + 1]
             if self._discard_line:
+                del buf[: idx + 1]
                 self._discard_line = False
                 continue
             if idx >= self.max_line and (state is not AUTH or idx >= AUTH_LINE_MAX):
+                del buf[: idx + 1]
                 self._error(R_LINE_TOO_LONG)
                 continue
             # RFC 5321 §2.3.8: only CRLF ends a line; the first CR must be the one before LF
-            if idx == 0 or line.find(b"\r") != idx - 1:
+            if idx == 0 or buf.find(b"\r", 0, idx) != idx - 1:
+                del buf[: idx + 1]
                 self._error(R_BARE_LF)
                 continue
-            ev = (
-                self._handle_auth_line(line[:-2])
-                if state is AUTH
-                else self._handle_command(line[:-2])
-            )
+            line = bytes(buf[: idx - 1])
+            del buf[: idx + 1]
+            ev = self._handle_auth_line(line) if state is AUTH else self._handle_command(line)
             if ev is not None:
                 return ev
 

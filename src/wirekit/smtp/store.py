@@ -50,12 +50,17 @@ class Store(Protocol):
 
 def envelope_header(mail_from: str, rcpt_tos: list[str], newline: bytes) -> bytes:
     """The envelope lines prepended to each stored message."""
-    rcpts = ", ".join(f"<{r}>" for r in rcpt_tos)
-    return (
-        f"Return-Path: <{mail_from}>".encode()
-        + newline
-        + f"X-Wirekit-Rcpt: {rcpts}".encode()
-        + newline
+    rcpts = f"<{rcpt_tos[0]}>" if len(rcpt_tos) == 1 else ", ".join(f"<{r}>" for r in rcpt_tos)
+    return b"".join(
+        (
+            b"Return-Path: <",
+            mail_from.encode(),
+            b">",
+            newline,
+            b"X-Wirekit-Rcpt: ",
+            rcpts.encode(),
+            newline,
+        )
     )
 
 
