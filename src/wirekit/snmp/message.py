@@ -205,6 +205,10 @@ def decode_v3_message(buf: bytes) -> V3Message:
     s, e = expect_tlv(buf, start, 0x02, "msgVersion", end)
     if decode_integer(buf, s, e) != V3:
         raise DecodeError("not an SNMPv3 message", offset=s, layer=_LAYER)
+    return _v3_after_version(buf, e, end)
+
+
+def _v3_after_version(buf: bytes, e: int, end: int) -> V3Message:
     gs, ge = expect_tlv(buf, e, 0x30, "msgGlobalData", end)
     s, e = expect_tlv(buf, gs, 0x02, "msgID", ge)
     msg_id = decode_integer(buf, s, e)
@@ -267,11 +271,13 @@ def decode_message(
     Raises:
         DecodeError: malformed bytes or an unknown version.
     """
-    version = peek_version(buf)
+    start, end = expect_tlv(buf, 0, 0x30, "Message SEQUENCE")
+    s, e = expect_tlv(buf, start, 0x02, "msgVersion", end)
+    version = decode_integer(buf, s, e)
     if version in (V1, V2C):
         return decode_community_message(buf, cache)
     if version == V3:
-        msg = decode_v3_message(buf)
+        msg = _v3_after_version(buf, e, end)
         if not msg.encrypted:
             msg.scoped = decode_scoped_pdu(msg.data, cache=cache)
         return msg
