@@ -87,7 +87,10 @@ def ip4_aton(value: Any) -> bytes:
 
 
 def ip6_ntoa(b: bytes) -> str:
-    """RFC 5952 text of 16 packed bytes (longest zero run compressed, lower case)."""
+    """RFC 5952 text of 16 packed bytes (longest zero run compressed, lower case; IPv4-mapped
+    addresses in the mixed ``::ffff:192.0.2.1`` form of §5)."""
+    if b[:12] == b"\x00" * 10 + b"\xff\xff":
+        return f"::ffff:{b[12]}.{b[13]}.{b[14]}.{b[15]}"
     h = b.hex()
     groups = [h[i : i + 4].lstrip("0") or "0" for i in range(0, 32, 4)]
     best, best_len, i = -1, 1, 0

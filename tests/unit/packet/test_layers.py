@@ -343,3 +343,19 @@ def test_fragment_and_reassemble_built_and_parsed() -> None:
     for source in (pieces, parsed[::-1]):
         out = list(reassemble(source))
         assert len(out) == 1 and out[0][UDP].payload.load == bytes(range(256)) * 12
+
+
+def test_ipv6_text_matches_rfc5952() -> None:
+    import ipaddress
+    import random
+
+    from wirekit.packet.field import ip6_aton, ip6_ntoa
+
+    rng = random.Random(5)
+    for _ in range(2000):
+        b = bytes(rng.choice([0, 0, 0, rng.randrange(256)]) for _ in range(16))
+        if b[:12] == bytes(10) + b"\xff\xff":
+            continue
+        assert ip6_ntoa(b) == ipaddress.IPv6Address(b).compressed
+        assert ip6_aton(ip6_ntoa(b)) == b
+    assert ip6_ntoa(ip6_aton("::ffff:192.0.2.1")) == "::ffff:192.0.2.1"  # RFC 5952 §5 mixed form
