@@ -219,11 +219,14 @@ class AsyncStream:
         Raises:
             ReadTimeout, BrokenStreamError, TLSError, ClosedStreamError.
         """
-        self._check_open()
-        buf = self._p.buffer
-        if not buf and not self._p.eof:
+        if self._closed:
+            raise ClosedStreamError(f"stream {self.label} is closed")
+        p = self._p
+        buf = p.buffer
+        # Hot path of every async handler: inline checks instead of method calls.
+        if not buf._data and not p.eof:
             await self._wait(self.timeout if timeout is DEFAULT else timeout)
-        if not buf and self._p.exc is not None:
+        if not buf._data and p.exc is not None:
             self._raise_eof("data")
         return buf.take(max_bytes)
 
@@ -330,7 +333,8 @@ class AsyncStream:
         Raises:
             WriteTimeout, BrokenStreamError, ClosedStreamError.
         """
-        self._check_open()
+        if self._closed:
+            raise ClosedStreamError(f"stream {self.label} is closed")
         p = self._p
         if p.exc is not None or self.transport.is_closing():
             raise BrokenStreamError(f"connection to {self.label} is gone") from p.exc
