@@ -172,3 +172,21 @@ def test_closed_client_refuses() -> None:
             await ac.get("http://127.0.0.1:1/")
 
     asyncio.run(go())
+
+
+def test_streamed_gzip_is_decoded_in_any_chunk_size(http_server: Any, both: Any) -> None:
+    c = both(base_url=http_server.url)
+    whole = c.get("/gzip").content
+    chunks = c.stream_bytes("/gzip", chunk_size=7)
+    assert b"".join(chunks) == whole and all(len(x) == 7 for x in chunks[:-1])
+    assert c.head("/gzip").content == b""
+
+
+def test_history_keeps_each_hop(http_server: Any, both: Any) -> None:
+    c = both(base_url=http_server.url)
+    r = c.get("/cookies/set", params={"hop": "1"})
+    assert [h.status_code for h in r.history] == [302]
+    assert (
+        str(r.history[0].url).endswith("/cookies/set?hop=1")
+        and "set-cookie" in r.history[0].headers
+    )
