@@ -497,10 +497,12 @@ class AsyncSNMPTransport(asyncio.DatagramProtocol):
         try:
             for _attempt in range(retries + 1):
                 self._transport.sendto(build(rid), addr)
-                try:
-                    return await asyncio.wait_for(asyncio.shield(fut), timeout)
-                except TimeoutError:
-                    timeout *= backoff
+                # asyncio.wait on a plain future costs one timer, no task (wait_for+shield
+                # would create two per attempt).
+                done, _ = await asyncio.wait((fut,), timeout=timeout)
+                if done:
+                    return fut.result()
+                timeout *= backoff
             return None
         finally:
             self._pending.pop(rid, None)
