@@ -88,13 +88,12 @@ class Headers:
         """lower-case name -> values, built once per state (responses: once, then O(1) gets)."""
         index = self._index
         if index is None:
-            index = {}
-            for k, v in self._items:
-                lk = k.lower()
-                if lk in index:
-                    index[lk].append(v)
-                else:
-                    index[lk] = [v]
+            items = self._items
+            index = {k.lower(): [v] for k, v in items}
+            if len(index) != len(items):  # a repeated name: collect every value, in order
+                index = {}
+                for k, v in items:
+                    index.setdefault(k.lower(), []).append(v)
             self._index = index
         return index
 
