@@ -445,7 +445,7 @@ class AsyncSNMPTransport(asyncio.DatagramProtocol):
     """
 
     def __init__(self) -> None:
-        self._pending: dict[int, asyncio.Future[bytes]] = {}
+        self._pending: dict[int, tuple[asyncio.Future[bytes], tuple[str, int]]] = {}
         self._transport: asyncio.DatagramTransport | None = None
         self._next_id = int.from_bytes(os.urandom(4), "big") & 0x3FFFFFFF
 
@@ -466,8 +466,12 @@ class AsyncSNMPTransport(asyncio.DatagramProtocol):
             rid = peek_request_id(data)
         except DecodeError:
             return
-        fut = self._pending.get(rid)
-        if fut is not None and not fut.done():
+        entry = self._pending.get(rid)
+        if entry is None:
+            return
+        fut, expected = entry
+        # Only the agent we asked may answer (a matching id from elsewhere is ignored).
+        if (addr[0], addr[1]) == expected and not fut.done():
             fut.set_result(data)
 
     def error_received(self, exc: Exception) -> None:  # ICMP errors: let the request time out
@@ -493,7 +497,7 @@ class AsyncSNMPTransport(asyncio.DatagramProtocol):
         assert self._transport is not None
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[bytes] = loop.create_future()
-        self._pending[rid] = fut
+        self._pending[rid] = (fut, (addr[0], addr[1]))
         try:
             for _attempt in range(retries + 1):
                 self._transport.sendto(build(rid), addr)
