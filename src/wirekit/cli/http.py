@@ -317,7 +317,7 @@ def http(
     ) as client:
         request: Request = client.build_request(method, url, **call)
         if download:
-            _download(client, request, output, auth)
+            _download(client, request, output, _auth(auth, auth_type))
             return
         response = client.send(request, auth=_auth(auth, auth_type))
         if as_json:

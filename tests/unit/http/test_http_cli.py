@@ -136,3 +136,9 @@ def test_help() -> None:
     assert r.exit_code == 0 and "HTTPie" in r.output
     r = CliRunner().invoke(cli, ["serve", "http", "--help"])
     assert r.exit_code == 0 and "httpbin" in r.output
+
+
+def test_download_with_auth(http_server: Any, tmp_path: Path) -> None:
+    target = tmp_path / "auth.json"
+    r = invoke("-d", "-o", str(target), "-a", "u:p", f"{http_server.url}/basic-auth/u/p")
+    assert r.exit_code == 0 and json.loads(target.read_text())["authenticated"] is True
