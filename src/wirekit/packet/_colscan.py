@@ -402,18 +402,24 @@ def _ts_to_ns(ts: np.ndarray, iface: np.ndarray, ifaces: list[tuple[int, int, in
     for i in np.unique(iface).tolist():
         m = iface == i
         _, r, off = ifaces[i] if 0 <= i < len(ifaces) else (0, 6, 0)
+        if not -(2**33) < off < 2**33:  # an absurd if_tsoffset (corrupt IDB): ignore it
+            off = 0
         t = ts[m]
         if r & 0x80:
             k = r & 0x7F
-            whole = (t >> np.uint64(k)).astype(np.int64) * 1_000_000_000
-            part = ((t & np.uint64((1 << k) - 1)).astype(np.float64) * 1e9 / float(1 << k)).astype(
-                np.int64
-            )
-            ns = whole + part
+            if k < 64:
+                whole = (t >> np.uint64(k)).astype(np.int64) * 1_000_000_000
+                frac = t & np.uint64((1 << k) - 1)
+                part = (frac.astype(np.float64) * 1e9 / float(1 << k)).astype(np.int64)
+                ns = whole + part
+            else:
+                ns = (t.astype(np.float64) * (1e9 / 2.0**k)).astype(np.int64)
         elif r <= 9:
             ns = t.astype(np.int64) * int(10 ** (9 - r))
-        else:
+        elif r - 9 <= 19:
             ns = (t // np.uint64(10 ** (r - 9))).astype(np.int64)
+        else:
+            ns = np.zeros(t.shape[0], np.int64)
         out[m] = ns + off * 1_000_000_000
     return out
 
