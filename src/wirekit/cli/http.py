@@ -445,16 +445,14 @@ def serve_http(host: str, port: int, tls_port: int | None) -> None:
         await runner.setup()
         site = web.TCPSite(runner, host, port)
         await site.start()
-        where = [f"http://{host}:{site._server.sockets[0].getsockname()[1]}"]  # type: ignore[union-attr]
+        where = [f"http://{host}:{_bound_port(site)}"]
         if tls_port is not None:
             from ..streams.certs import make_test_tls
 
             tls = make_test_tls(Path(tempfile.mkdtemp(prefix="wirekit-http-tls-")))
             tls_site = web.TCPSite(runner, host, tls_port, ssl_context=tls.server_context())
             await tls_site.start()
-            where.append(
-                f"https://{host}:{tls_site._server.sockets[0].getsockname()[1]} (CA: {tls.ca_cert})"
-            )  # type: ignore[union-attr]
+            where.append(f"https://{host}:{_bound_port(tls_site)} (CA: {tls.ca_cert})")
         click.echo("serving " + " and ".join(where) + "; Ctrl-C stops", err=True)
         try:
             await asyncio.Event().wait()
@@ -465,3 +463,8 @@ def serve_http(host: str, port: int, tls_port: int | None) -> None:
         run(main())
     except KeyboardInterrupt:
         pass
+
+
+def _bound_port(site: Any) -> int:
+    """The port an aiohttp TCPSite actually bound (port 0 picks one)."""
+    return int(site._server.sockets[0].getsockname()[1])

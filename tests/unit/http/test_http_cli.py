@@ -142,3 +142,30 @@ def test_download_with_auth(http_server: Any, tmp_path: Path) -> None:
     target = tmp_path / "auth.json"
     r = invoke("-d", "-o", str(target), "-a", "u:p", f"{http_server.url}/basic-auth/u/p")
     assert r.exit_code == 0 and json.loads(target.read_text())["authenticated"] is True
+
+
+def test_serve_http_subcommand_serves() -> None:
+    import re
+    import subprocess
+    import sys
+
+    import wirekit.http as wh
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "wirekit", "serve", "http", "--port", "0", "--tls-port", "0"],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert proc.stderr is not None
+        line = proc.stderr.readline()
+        match = re.search(r"serving (http://\S+) and (https://\S+) \(CA: (\S+)\)", line)
+        assert match, line
+        assert wh.get(match.group(1) + "/get", params={"x": "1"}).json()["args"] == {"x": "1"}
+        assert wh.get(match.group(2) + "/status/201", verify=match.group(3)).status_code == 201
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        if proc.stderr is not None:
+            proc.stderr.close()
