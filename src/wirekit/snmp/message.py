@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..errors import DecodeError
-from .ber import decode_integer, decode_tlv, encode_integer, expect_tlv, tlv
+from .ber import decode_integer, decode_tlv, encode_integer, encode_length, expect_tlv, tlv
 from .pdu import PDU, TrapV1PDU, decode_pdu, encode_pdu
 
 __all__ = [
@@ -240,27 +240,51 @@ def encode_v3_message(
 ) -> tuple[bytes, int]:
     """Serialise a v3 message; ``data`` is the ScopedPDU TLV or the encrypted OCTET STRING TLV.
 
-    Returns the message and the offset of msgAuthenticationParameters' octets (for the HMAC).
+    Returns the message and the offset of msgAuthenticationParameters' octets (for the HMAC),
+    or -1 without authentication. Built with one length helper and concatenation: this runs
+    for every v3 message.
     """
-    header = tlv(
-        0x30,
-        tlv(0x02, encode_integer(msg_id))
-        + tlv(0x02, encode_integer(max_size))
+    length = encode_length
+    mid = encode_integer(msg_id)
+    msz = encode_integer(max_size)
+    header = (
+        b"\x02"
+        + length(len(mid))
+        + mid
+        + b"\x02"
+        + length(len(msz))
+        + msz
         + b"\x04\x01"
         + bytes((flags,))
-        + b"\x02\x01\x03",
+        + b"\x02\x01\x03"
     )
-    sec = usm.encode()
-    sec_tlv = tlv(0x04, sec)
-    body = b"\x02\x01\x03" + header + sec_tlv + data
-    msg = tlv(0x30, body)
-    if not usm.auth_params:
+    boots = encode_integer(usm.engine_boots)
+    etime = encode_integer(usm.engine_time)
+    auth = usm.auth_params
+    priv_tlv = b"\x04" + length(len(usm.priv_params)) + usm.priv_params
+    sec = (
+        b"\x04" + length(len(usm.engine_id)) + usm.engine_id
+        + b"\x02" + length(len(boots)) + boots
+        + b"\x02" + length(len(etime)) + etime
+        + b"\x04" + length(len(usm.user_name)) + usm.user_name
+        + b"\x04" + length(len(auth)) + auth
+        + priv_tlv
+    )  # fmt: skip
+    sec_seq = b"\x30" + length(len(sec)) + sec
+    body = (
+        b"\x02\x01\x03\x30"
+        + length(len(header))
+        + header
+        + b"\x04"
+        + length(len(sec_seq))
+        + sec_seq
+        + data
+    )
+    msg = b"\x30" + length(len(body)) + body
+    if not auth:
         return msg, -1
-    # The auth params octets are the last-but-one OCTET STRING of the security SEQUENCE.
-    priv_tlv_len = len(tlv(0x04, usm.priv_params))
-    sec_end = len(msg) - len(data)
-    auth_offset = sec_end - priv_tlv_len - len(usm.auth_params)
-    return msg, auth_offset
+    # The auth parameters' octets sit just before the privacy parameters' TLV.
+    return msg, len(msg) - len(data) - len(priv_tlv) - len(auth)
 
 
 def decode_message(
