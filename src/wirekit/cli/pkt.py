@@ -282,6 +282,13 @@ def craft(
     type=click.Path(dir_okay=False),
     help="Also write the capture (pcapng unless .pcap).",
 )
+@click.option(
+    "-m",
+    "--match",
+    "match",
+    default=None,
+    help="Keep only packets matching a field expression (tcp.flags == 'S').",
+)
 @click.option("--netns", help="Capture inside this network namespace.")
 @json_option
 def sniff(
@@ -290,14 +297,21 @@ def sniff(
     timeout: float | None,
     bpf: str | None,
     out: str | None,
+    match: str | None,
     netns: str | None,
     as_json: bool,
 ) -> None:
-    """Capture live traffic on IFACE (Linux, root): one line per packet, or JSON lines."""
+    """Capture live traffic on IFACE (Linux, root): one line per packet, or JSON lines.
+
+    -f filters in the kernel (BPF, compiled by tcpdump -ddd); -m filters in Python on fields.
+    """
     import json
 
     from ..packet import live
     from ..packet.capture import open_writer
+    from ..packet.expr import compile_filter
+
+    lfilter = compile_filter(match) if match else None
 
     writer = open_writer(out) if out else None
 
@@ -326,6 +340,7 @@ def sniff(
             filter=bpf,
             netns=netns,
             prn=prn,
+            lfilter=lfilter,
             writer=writer,
             store=False,
         )

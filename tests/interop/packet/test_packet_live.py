@@ -216,6 +216,8 @@ def test_cli_craft_send_and_sniff(veth: VethPair) -> None:
             "20",
             "-f",
             "udp port 5555",
+            "-m",
+            "udp.sport == 4444",
             "--json",
         ],
         stdout=subprocess.PIPE,
