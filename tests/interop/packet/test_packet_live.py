@@ -185,16 +185,16 @@ def test_asniff_sees_sendp_frames(veth: VethPair) -> None:
 def test_l3_send_through_kernel_routing(veth: VethPair) -> None:
     t, box = _in_thread(
         lambda ev: live.sniff(
-            veth.if_b, netns=veth.b, count=1, timeout=20, filter="udp port 6666", started=ev
+            veth.if_b, netns=veth.b, count=2, timeout=20, filter="udp port 6666", started=ev
         )
     )
-    assert (
-        live.send(
-            IPv4(src=veth.ip_a, dst=veth.ip_b) / UDP(sport=1, dport=6666) / b"l3", netns=veth.a
-        )
-        == 1
-    )
+    packets = [
+        IPv4(src=veth.ip_a, dst=veth.ip_b) / UDP(sport=1, dport=6666) / b"l3",
+        IPv6(src=veth.ip6_a, dst=veth.ip6_b) / UDP(sport=1, dport=6666) / b"l3",
+    ]
+    assert live.send(packets, netns=veth.a) == 2
     got = _join(t, box)
+    assert {IPv4 in c.packet() for c in got} == {True, False}
     assert got[0].packet()[UDP].payload.load == b"l3"
 
 
