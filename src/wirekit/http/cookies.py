@@ -3,7 +3,8 @@
 Rules (RFC 6265 §5.3/§5.4): a cookie without Domain is host-only; Domain must domain-match
 the setting host (no cookies for other sites, none for an IP address but the same IP);
 Secure cookies go only over https; expired cookies are dropped; longer paths sort first.
-Sans-IO: the current time is passed in (``now``, seconds since the epoch).
+Sans-IO: the current time is passed in (``now``, seconds since the epoch). Safe to share
+between threads: every walk over the store works on a snapshot.
 """
 
 from __future__ import annotations
@@ -133,14 +134,14 @@ class CookieJar:
 
     def get(self, name: str, default: str | None = None) -> str | None:
         """The value of the first cookie called ``name`` (any domain)."""
-        for c in self._cookies.values():
+        for c in list(self._cookies.values()):
             if c.name == name:
                 return c.value
         return default
 
     def delete(self, name: str) -> None:
-        for key in [k for k, c in self._cookies.items() if c.name == name]:
-            del self._cookies[key]
+        for key in [k for k, c in list(self._cookies.items()) if c.name == name]:
+            self._cookies.pop(key, None)
 
     def clear(self) -> None:
         self._cookies.clear()
@@ -155,7 +156,7 @@ class CookieJar:
         return bool(self._cookies)
 
     def as_dict(self) -> dict[str, str]:
-        return {c.name: c.value for c in self._cookies.values()}
+        return {c.name: c.value for c in list(self._cookies.values())}
 
     def extract(self, url: URL, set_cookie_values: list[str], now: float) -> None:
         """Store the cookies from a response's Set-Cookie fields (RFC 6265 §5.3)."""
@@ -181,7 +182,7 @@ class CookieJar:
         chosen: list[Cookie] = []
         for key, c in list(self._cookies.items()):
             if c.expired(now):
-                del self._cookies[key]
+                self._cookies.pop(key, None)  # another thread may have dropped it already
                 continue
             if not c.domain:
                 if not unbound:

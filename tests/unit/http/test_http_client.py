@@ -190,3 +190,16 @@ def test_history_keeps_each_hop(http_server: Any, both: Any) -> None:
         str(r.history[0].url).endswith("/cookies/set?hop=1")
         and "set-cookie" in r.history[0].headers
     )
+
+
+def test_one_client_shared_by_threads(http_server: Any) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with wh.Client(base_url=http_server.url) as c:
+        c.get("/cookies/set", params={"shared": "1"})
+        with ThreadPoolExecutor(8) as pool:
+            results = list(
+                pool.map(lambda i: c.get("/anything", params={"i": i}).json(), range(64))
+            )
+    assert sorted(int(r["args"]["i"]) for r in results) == list(range(64))
+    assert all(r["headers"]["Cookie"] == "shared=1" for r in results)
