@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from peerlib import require_tool
 
+from peerlib import require_tool
 from wirekit.errors import ConfigError
 from wirekit.packet.layer import Packet
 from wirekit.packet.layers import (
