@@ -279,3 +279,97 @@ def test_real_loopback_capture_agrees_with_tshark(tmp_path: Path, iface: str) ->
     )  # SLL2 on tcpdump >= 4.99
     assert port in t.column("dport").to_pylist()
     assert _compare(path) > 0
+
+
+def _hosts_capture(path: Path) -> None:
+    frames = []
+    for i in range(300):
+        a, b = f"10.0.{i % 3}.{1 + i % 5}", f"192.168.{i % 2}.{10 + i % 7}"
+        src, dst = (a, b) if i % 4 else (b, a)
+        if i % 3 == 0:
+            f = cf.eth(
+                cf.ipv4(
+                    cf.udp(1000 + i % 9, 53, cf.dns(i, f"n{i % 5}.example")), 17, src=src, dst=dst
+                ),
+                0x0800,
+            )
+        else:
+            f = cf.eth(
+                cf.ipv4(cf.tcp(2000 + i % 11, 443, payload=b"d" * (i % 700)), 6, src=src, dst=dst),
+                0x0800,
+                vlans=(7,) if i % 10 == 0 else (),
+            )
+        frames.append((1_700_000_000_000_000_000 + i * 3_000_000, f))
+    frames.append((1_700_000_001_000_000_000, cf.eth(cf.ipv6(cf.udp(1, 2), 17), 0x86DD)))
+    path.write_bytes(cf.pcap(frames))
+
+
+def _tshark_z(path: Path, what: str) -> list[list[str]]:
+    tshark = require_tool("tshark")
+    out = subprocess.run(
+        [tshark, "-r", str(path), "-n", "-q", "-o", "ip.defragment:FALSE", "-z", what],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    return [line.split() for line in out.splitlines() if line[:1].isdigit()]
+
+
+def test_stats_agree_with_tshark_z(tmp_path: Path) -> None:
+    from wirekit.packet.stats import capture_stats
+
+    path = tmp_path / "hosts.pcap"
+    _hosts_capture(path)
+    s = capture_stats(path, top=1000)
+    # endpoints,ip: address, packets, bytes, tx packets, tx bytes, rx packets, rx bytes
+    theirs = {r[0]: tuple(int(x) for x in r[1:7]) for r in _tshark_z(path, "endpoints,ip")}
+    ours = {
+        e.address: (e.packets, e.bytes, e.tx_packets, e.tx_bytes, e.rx_packets, e.rx_bytes)
+        for e in s.endpoints
+        if ":" not in e.address
+    }
+    assert ours == theirs and len(ours) > 10
+    # conv,ip: "a <-> b  f_ba N bytes  f_ab N bytes  total N bytes ..."
+    # (tshark prints "N bytes", or "N kB" once large: compare bytes where it gives them exactly)
+    conv = {}
+    for r in _tshark_z(path, "conv,ip"):
+        frames, size, unit = int(r[9]), int(r[10].replace(",", "")), r[11]
+        conv[frozenset((r[0], r[2]))] = (frames, size if unit == "bytes" else None)
+    got = {frozenset((c.a, c.b)): (c.packets, c.bytes) for c in s.conversations if ":" not in c.a}
+    assert got.keys() == conv.keys() and len(got) > 10
+    for k, (frames, size) in conv.items():
+        assert got[k][0] == frames and (size is None or got[k][1] == size), k
+
+
+def test_pcapng_from_editcap_and_mergecap(tmp_path: Path) -> None:
+    editcap = require_tool("editcap")
+    mergecap = require_tool("mergecap")
+    base = tmp_path / "hosts.pcap"
+    _hosts_capture(base)
+    ng = tmp_path / "hosts.pcapng"
+    subprocess.run([editcap, "-F", "pcapng", str(base), str(ng)], check=True, timeout=60)
+    want = columns(base).drop_columns(["interface"])
+    assert columns(ng).drop_columns(["interface"]).equals(want)
+    cut = tmp_path / "cut.pcapng"
+    subprocess.run(
+        [editcap, "-F", "pcapng", "-s", "60", str(base), str(cut)], check=True, timeout=60
+    )
+    t = columns(cut)
+    assert t.column("length").to_pylist() == want.column("length").to_pylist()
+    assert max(t.column("caplen").to_pylist()) == 60
+    assert t.column("src").to_pylist() == want.column("src").to_pylist()
+    # a raw-IP capture merged with the Ethernet one: pcapng with two interfaces and link types
+    raw = tmp_path / "raw.pcap"
+    raw.write_bytes(
+        cf.pcap(
+            [(1_700_000_000_500_000_000, cf.ipv4(cf.udp(7, 8), 17, src="172.16.0.1"))], linktype=101
+        )
+    )
+    merged = tmp_path / "merged.pcapng"
+    subprocess.run([mergecap, "-w", str(merged), str(base), str(raw)], check=True, timeout=60)
+    m = columns(merged)
+    assert m.num_rows == want.num_rows + 1
+    assert set(m.column("linktype").to_pylist()) == {1, 101}
+    assert "172.16.0.1" in m.column("src").to_pylist()
+    assert _compare(merged) > 1000
