@@ -286,7 +286,10 @@ class ServiceGroup(Service):
     """Starts its services in order and stops them in reverse order.
 
     If one fails to start, the ones already started are stopped (in reverse) and the start
-    error is raised, grouped with any error from those stops.
+    error is raised, grouped with any error from those stops. While running, the group
+    watches its members: when one FAILS, the group stops the others (in reverse) and ends
+    FAILED with that error (``await group.wait()`` raises it). A member that stops cleanly
+    on its own is simply left stopped.
     """
 
     def __init__(self, services: Iterable[Service] = (), *, name: str | None = None) -> None:
@@ -322,6 +325,23 @@ class ServiceGroup(Service):
                 continue
             errors = [failure, *await self._stop_started()]
             raise aggregate(f"starting {svc.name!r} in group {self.name!r} failed", errors)
+
+    async def run(self) -> None:
+        self.set_ready()
+        watched = {asyncio.ensure_future(svc.wait()): svc for svc in self._started}
+        try:
+            while watched:
+                done, _ = await asyncio.wait(watched, return_when=asyncio.FIRST_COMPLETED)
+                for fut in done:
+                    svc = watched.pop(fut)
+                    exc = fut.exception()
+                    if exc is not None:
+                        exc.add_note(f"service {svc.name!r} of group {self.name!r} failed")
+                        raise exc
+            await asyncio.Event().wait()  # every member stopped cleanly: idle until stopped
+        finally:
+            for fut in watched:
+                fut.cancel()
 
     async def on_stop(self) -> None:
         errors = await self._stop_started()

@@ -31,6 +31,35 @@ def endpoint_of(s: socket.socket) -> str:
     return f"tcp:127.0.0.1:{s.getsockname()[1]}"
 
 
+class Peer:
+    """An asyncio server on a reserved socket that closes every connection it accepted on close()."""
+
+    def __init__(self, server: asyncio.Server, writers: set[asyncio.StreamWriter]) -> None:
+        self.server = server
+        self.writers = writers
+
+    @classmethod
+    async def start(cls, handler, sock: socket.socket) -> Peer:  # type: ignore[no-untyped-def]
+        writers: set[asyncio.StreamWriter] = set()
+
+        async def tracked(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            writers.add(writer)
+            await handler(reader, writer)
+
+        return cls(await asyncio.start_server(tracked, sock=sock), writers)
+
+    async def close(self) -> None:
+        self.server.close()
+        for w in self.writers:
+            w.close()
+        for w in self.writers:
+            try:
+                await w.wait_closed()
+            except OSError:
+                pass  # aborted connections report their reset here
+        await self.server.wait_closed()
+
+
 async def until(predicate, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
     async with asyncio.timeout(timeout):
         while not predicate():
@@ -59,13 +88,13 @@ def test_retries_until_the_server_appears_then_talks(reserved: socket.socket) ->
         await client.start()  # returns at once: connecting happens in the background
         await until(lambda: client.attempts >= 3)
         assert not client.connected and isinstance(client.last_error, ConnectError)
-        server = await asyncio.start_server(serve, sock=reserved)
+        server = await Peer.start(serve, reserved)
         stream = await asyncio.wait_for(client.wait_connected(), 20)
         assert stream is client.stream
         await until(lambda: bool(got))
         assert got == [b"echo hello"]
         await client.stop()
-        server.close()
+        await server.close()
         return client
 
     client = asyncio.run(main())
@@ -85,10 +114,10 @@ def test_reconnects_after_the_peer_drops_the_connection(reserved: socket.socket)
         async def on_connect(stream: AsyncStream) -> None:
             await stream.recv_line()  # raises IncompleteReadError/BrokenStreamError when dropped
 
-        server = await asyncio.start_server(serve, sock=reserved)
+        server = await Peer.start(serve, reserved)
         async with ReconnectingClient(endpoint_of(reserved), on_connect, backoff=FAST) as client:
             await until(lambda: client.disconnects >= 3)
-        server.close()
+        await server.close()
         assert accepted >= 3
         return client
 
@@ -106,10 +135,10 @@ def test_handler_bug_is_counted_and_the_client_reconnects(reserved: socket.socke
         async def on_connect(stream: AsyncStream) -> None:
             raise ZeroDivisionError("bug")
 
-        server = await asyncio.start_server(serve, sock=reserved)
+        server = await Peer.start(serve, reserved)
         async with ReconnectingClient(endpoint_of(reserved), on_connect, backoff=FAST) as client:
             await until(lambda: client.handler_errors >= 2)
-        server.close()
+        await server.close()
         return client
 
     client = asyncio.run(main())
@@ -149,7 +178,7 @@ def test_stop_closes_the_live_connection(reserved: socket.socket) -> None:
             await stream.send_all(b"ping")
             await asyncio.Event().wait()
 
-        server = await asyncio.start_server(serve, sock=reserved)
+        server = await Peer.start(serve, reserved)
         client = ReconnectingClient(endpoint_of(reserved), on_connect, backoff=FAST)
         await client.start()
         await client.wait_connected()
@@ -157,7 +186,7 @@ def test_stop_closes_the_live_connection(reserved: socket.socket) -> None:
         await asyncio.wait_for(seen_eof.wait(), 20)
         with pytest.raises(ConnectError):
             await client.wait_connected()  # stopped: no connection will come
-        server.close()
+        await server.close()
         return bytes(received)
 
     assert asyncio.run(main()) == b"ping"

@@ -320,3 +320,39 @@ def test_service_survives_a_new_event_loop() -> None:
     asyncio.run(cycle())
     asyncio.run(cycle())  # a second loop: no "bound to a different event loop" error
     assert log == ["start a", "stop a", "start a", "stop a"]
+
+
+def test_group_fails_when_a_member_fails_and_stops_the_others() -> None:
+    async def main() -> tuple[ServiceGroup, list[str], Runner]:
+        log: list[str] = []
+        crasher = Runner("fail-after-ready")
+        group = ServiceGroup([Recorder("a", log), crasher, Recorder("c", log)], name="g")
+        await group.start()
+        assert group.running
+        crasher.release.set()
+        with pytest.raises(ValueError, match="crashed") as info:
+            await asyncio.wait_for(group.wait(), 20)
+        assert any("group 'g'" in note for note in info.value.__notes__)
+        return group, log, crasher
+
+    group, log, crasher = run(main())
+    assert group.state is ServiceState.FAILED and isinstance(group.error, ValueError)
+    assert crasher.state is ServiceState.FAILED
+    assert log == ["start a", "start c", "stop c", "stop a"]
+
+
+def test_group_ignores_a_member_that_stops_cleanly() -> None:
+    async def main() -> tuple[ServiceGroup, list[str]]:
+        log: list[str] = []
+        quitter = Recorder("b", log)
+        group = ServiceGroup([Recorder("a", log), quitter], name="g")
+        await group.start()
+        await quitter.stop()
+        await asyncio.sleep(0.01)
+        assert group.running  # still up
+        await group.stop()
+        return group, log
+
+    group, log = run(main())
+    assert group.state is ServiceState.STOPPED
+    assert log == ["start a", "start b", "stop b", "stop a"]
