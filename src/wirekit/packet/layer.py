@@ -687,6 +687,10 @@ class Layer:
         """A tcpdump-like line for this layer given the nearest IP layer above (None: none)."""
         return None
 
+    def quotes(self) -> bool:
+        """True when this layer's payload is a quoted packet (ICMP errors)."""
+        return False
+
     def summary(self) -> str:
         """One line, tcpdump-like: the most specific description any layer gives."""
         parts = []
@@ -696,6 +700,8 @@ class Layer:
             d = layer.describe(ip)
             if d:
                 parts.append(d)
+            if layer.quotes():  # an ICMP error: what follows is the quoted packet, not ours
+                break
             if layer._is_ip:
                 ip = layer
         if not parts:

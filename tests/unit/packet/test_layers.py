@@ -336,7 +336,12 @@ def test_del_field_means_auto() -> None:
 def test_fragment_and_reassemble_built_and_parsed() -> None:
     from wirekit.packet.fragment import fragment, reassemble
 
-    pieces = fragment(IPv4(src="10.0.0.1", dst="10.0.0.2", id=5) / UDP(sport=1, dport=2) / (bytes(range(256)) * 12), mtu=1000)
+    pieces = fragment(
+        IPv4(src="10.0.0.1", dst="10.0.0.2", id=5)
+        / UDP(sport=1, dport=2)
+        / (bytes(range(256)) * 12),
+        mtu=1000,
+    )
     assert len(pieces) == 4 and all(len(bytes(p)) <= 1000 for p in pieces)
     parsed = [IPv4.parse(bytes(p)) for p in pieces]
     assert UDP in parsed[0] and all(UDP not in p for p in parsed[1:])
@@ -359,3 +364,16 @@ def test_ipv6_text_matches_rfc5952() -> None:
         assert ip6_ntoa(b) == ipaddress.IPv6Address(b).compressed
         assert ip6_aton(ip6_ntoa(b)) == b
     assert ip6_ntoa(ip6_aton("::ffff:192.0.2.1")) == "::ffff:192.0.2.1"  # RFC 5952 §5 mixed form
+
+
+def test_icmp_error_summary_is_about_the_error() -> None:
+    p = Packet.parse(
+        bytes(
+            Ether()
+            / IPv4(src="10.0.0.1", dst="10.0.0.2")
+            / ICMP(type=3, code=3)
+            / IPv4(src="10.0.0.2", dst="10.0.0.1")
+            / UDP(dport=9)
+        )
+    )
+    assert p.summary() == "IP 10.0.0.1 > 10.0.0.2: ICMP dest-unreach code 3 for 10.0.0.1.9 udp"

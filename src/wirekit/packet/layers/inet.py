@@ -460,10 +460,19 @@ class ICMP(Layer):
         ck = finish(csum_sum(hdr + payload))
         return hdr[:2] + ck.to_bytes(2, "big") + hdr[4:]
 
+    def quotes(self) -> bool:
+        return self.type in (3, 4, 5, 11, 12)
+
     def describe(self, ip: Layer | None = None) -> str | None:
         where = f"IP {ip.src} > {ip.dst}: " if ip is not None else ""
         t = self.type
         if t in (0, 8):
             kind = "echo reply" if t == 0 else "echo request"
             return f"{where}ICMP {kind}, id {self.id}, seq {self.seq}"
-        return f"{where}ICMP {ICMP_TYPES.get(t, t)} code {self.code}"
+        inner = self.payload
+        about = ""
+        if isinstance(inner, IPv4):
+            up = inner.payload
+            port = f".{up.dport}" if isinstance(up, (TCP, UDP)) else ""
+            about = f" for {inner.dst}{port} {IP_PROTOS.get(inner.proto, inner.proto)}"
+        return f"{where}ICMP {ICMP_TYPES.get(t, t)} code {self.code}{about}"

@@ -270,6 +270,9 @@ class ICMPv6(Layer):
             hdr = hdr[:2] + ck.to_bytes(2, "big")
         return hdr
 
+    def quotes(self) -> bool:
+        return self.type in (1, 2, 3, 4)
+
     def describe(self, ip: Layer | None = None) -> str | None:
         where = f"IP6 {ip.src} > {ip.dst}: " if ip is not None else ""
         body = self.payload
