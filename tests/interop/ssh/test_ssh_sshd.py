@@ -191,3 +191,33 @@ def test_async_client_against_sshd(sshd):
             return [r.exit_status for r in rs]
 
     assert asyncio.run(main()) == [0, 1, 2, 3, 4]
+
+
+def test_agent_auth_with_openssh_agent(sshd, tmp_path):
+    """Key auth through a real ssh-agent (no key file given to wirekit)."""
+    import subprocess
+
+    from peerlib import require_tool
+
+    agent_bin = require_tool("ssh-agent")
+    add_bin = require_tool("ssh-add")
+    sock = tmp_path / "agent.sock"
+    agent = subprocess.Popen(
+        [agent_bin, "-D", "-a", str(sock)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        for _ in range(100):
+            if sock.exists():
+                break
+            import time
+
+            time.sleep(0.05)
+        env = {**os.environ, "SSH_AUTH_SOCK": str(sock)}
+        subprocess.run(
+            [add_bin, str(sshd.user_key.private_path)], env=env, check=True, capture_output=True
+        )
+        with SSHClient(sshd.target, **sshd.opts(key_files=[], agent=str(sock))) as c:
+            assert c.run("echo via-agent").stdout == "via-agent\n"
+    finally:
+        agent.terminate()
+        agent.wait(10)
