@@ -153,8 +153,18 @@ class AiohttpTransport(AsyncTransport):
         self._yarls: dict[str, Any] = {}
 
     def _get_session(self) -> aiohttp.ClientSession:
+        """The session of the running loop.
+
+        Raises:
+            ConfigError: the transport's connections belong to another event loop.
+        """
         loop = asyncio.get_running_loop()
-        if self._session is None or self._loop is not loop or self._session.closed:
+        if self._session is not None and self._loop is not loop and not self._session.closed:
+            raise ConfigError(
+                "this AsyncClient's connections belong to another event loop: "
+                "use one AsyncClient per loop (e.g. inside the asyncio.run that uses it)"
+            )
+        if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(
                 limit=self.limit,
                 limit_per_host=self.limit_per_host,

@@ -203,3 +203,21 @@ def test_one_client_shared_by_threads(http_server: Any) -> None:
             )
     assert sorted(int(r["args"]["i"]) for r in results) == list(range(64))
     assert all(r["headers"]["Cookie"] == "shared=1" for r in results)
+
+
+def test_async_client_is_bound_to_one_loop(http_server: Any) -> None:
+    import asyncio
+
+    client = wh.AsyncClient()
+
+    async def get() -> int:
+        return (await client.get(http_server.url + "/get")).status_code
+
+    loop = asyncio.new_event_loop()
+    try:
+        assert loop.run_until_complete(get()) == 200
+        with pytest.raises(ConfigError, match="another event loop"):
+            asyncio.run(get())
+    finally:
+        loop.run_until_complete(client.aclose())
+        loop.close()
