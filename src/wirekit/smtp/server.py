@@ -179,11 +179,21 @@ class SinkHandler(Handler):
             self._pool = None
 
 
-class _SMTPProtocol(asyncio.Protocol):
-    """One connection: feeds the machine and runs the handler's decisions in order."""
+RECV_BUFFER = 65536
+
+
+class _SMTPProtocol(asyncio.BufferedProtocol):
+    """One connection: feeds the machine and runs the handler's decisions in order.
+
+    A BufferedProtocol: the transport (plain, or the SSL transport after STARTTLS) reads into
+    one preallocated buffer, so no bytes object is allocated per read (the SSL transport
+    would otherwise allocate its 256 KiB read size for every record).
+    """
 
     def __init__(self, server: SMTPServer) -> None:
         self.server = server
+        self._recv = bytearray(RECV_BUFFER)
+        self._recv_view = memoryview(self._recv)
         self.transport: asyncio.Transport | None = None
         self.conn: ServerConnection | None = None
         self.session: Session | None = None
@@ -232,7 +242,13 @@ class _SMTPProtocol(asyncio.Protocol):
             self.transport.write(R_IDLE.to_bytes())
             self.transport.close()
 
-    def data_received(self, data: bytes) -> None:
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return self._recv_view
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self.data_received(self._recv_view[:nbytes])
+
+    def data_received(self, data: bytes | memoryview) -> None:
         conn = self.conn
         if conn is None:
             return

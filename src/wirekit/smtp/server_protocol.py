@@ -223,7 +223,7 @@ class ServerConnection:
 
     # -- public API ---------------------------------------------------------------------
 
-    def receive_data(self, data: bytes) -> None:
+    def receive_data(self, data: bytes | bytearray | memoryview) -> None:
         """Feed bytes from the peer (``b""`` is EOF: a message not yet complete is dropped)."""
         if self.state == CLOSED:
             return
