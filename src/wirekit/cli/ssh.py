@@ -158,6 +158,11 @@ def _safe(name: str) -> str:
     help="Shard the hosts over this Dask scheduler's workers.",
 )
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
+@click.option(
+    "--stream",
+    is_flag=True,
+    help="Print output lines as they arrive, prefixed [HOST] (no progress bar).",
+)
 @_conn_options
 @json_option
 @click.argument("command", nargs=-1, required=True)
@@ -172,6 +177,7 @@ def run(
     out_dir: str | None,
     dask_scheduler: str | None,
     no_progress: bool,
+    stream: bool,
     as_json: bool,
     command: tuple[str, ...],
     **conn: Any,
@@ -181,6 +187,7 @@ def run(
     \b
     wirekit ssh run -H web1,web2 -- uptime
     wirekit ssh run -f hosts.txt -p 50 --rate 20 --json -- 'df -h /'
+    wirekit ssh run -f hosts.txt --stream -- 'tail -n 5 /var/log/syslog'
     """
     from ..errors import ConfigError
     from ..ssh.inventory import from_ssh_config, load_inventory, parse_target
@@ -211,8 +218,19 @@ def run(
         "command_timeout": command_timeout,
         "retries": retries,
     }
+    if stream:
+        if dask_scheduler:
+            raise click.UsageError(
+                "--stream cannot be combined with --dask (lines stay on the workers)"
+            )
+
+        def print_line(_index: int, host: str, name: str, line: str | bytes) -> None:
+            text = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
+            click.echo(f"[{host}] {text}", err=(name == "stderr"))
+
+        kwargs["on_line"] = print_line
     result = _run_with_progress(
-        hosts, cmd, kwargs, dask_scheduler, show=not no_progress and not as_json
+        hosts, cmd, kwargs, dask_scheduler, show=not (no_progress or as_json or stream)
     )
     if out_dir:
         d = Path(out_dir)

@@ -263,3 +263,21 @@ def test_forward_command_local_and_socks(ssh_env):
             proc.stderr.close()
         echo.close()
     assert rc == 0
+
+
+def test_run_stream_prefixes_lines(runner, ssh_env):
+    r = runner.invoke(
+        cli,
+        [
+            "ssh",
+            "run",
+            "-H",
+            ssh_env.target,
+            *_conn(ssh_env),
+            "--stream",
+            "--",
+            "echo one; echo two",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    assert f"[{ssh_env.target}] one" in r.output and f"[{ssh_env.target}] two" in r.output
