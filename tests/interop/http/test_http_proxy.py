@@ -113,8 +113,8 @@ def test_env_proxy_only_with_trust_env(
 ) -> None:
     monkeypatch.setenv("HTTP_PROXY", proxy)
     monkeypatch.setenv("NO_PROXY", "")
-    monkeypatch.delenv("no_proxy", raising=False)
-    monkeypatch.delenv("http_proxy", raising=False)
+    for name in ("no_proxy", "http_proxy", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
     assert "Via" not in run(kind, lab.url + "/headers").json()["headers"]
     assert "tinyproxy" in run(kind, lab.url + "/headers", trust_env=True).json()["headers"]["Via"]
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")

@@ -139,6 +139,8 @@ def test_no_env_proxy_or_netrc_without_trust_env(
     dead.bind(("127.0.0.1", 0))
     port = dead.getsockname()[1]
     dead.close()
+    for name in ("http_proxy", "no_proxy", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
     monkeypatch.setenv("NO_PROXY", "")
     netrc = tmp_path / "netrc"
