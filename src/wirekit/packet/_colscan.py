@@ -183,6 +183,8 @@ SEGMENT = 1 << 16
 PROBE = 2048
 #: a chain spanning more segments than this (few syncs found) is walked in Python instead
 MAX_SPAN = 8
+#: when this few chains are still walking, the rest of each is walked in Python
+STRAGGLERS = 12
 
 
 def _pcap_starts(buf: np.ndarray, bo: str, state: Scan) -> Iterator[np.ndarray]:
@@ -270,20 +272,25 @@ def _lockstep(buf: np.ndarray, start: int, end: int, bo: str) -> tuple[np.ndarra
     heads = np.lib.stride_tricks.as_strided(
         buf[start + SEGMENT :], shape=(nseg - 1, PROBE + 16), strides=(SEGMENT, 1)
     )
-    J = PROBE
     first = bytes(buf[start : start + 16])
-    if bo == "<":
-        ok = (heads[:, 3 : 3 + J] == first[3]) & (heads[:, 2 : 2 + J] == first[2])
-        ok &= (
-            (heads[:, 11 : 11 + J] == 0)
-            & (heads[:, 15 : 15 + J] == 0)
-            & (heads[:, 7 : 7 + J] < 0x40)
-        )
-    else:
-        ok = (heads[:, 0:J] == first[0]) & (heads[:, 1 : 1 + J] == first[1])
-        ok &= (
-            (heads[:, 8 : 8 + J] == 0) & (heads[:, 12 : 12 + J] == 0) & (heads[:, 4 : 4 + J] < 0x40)
-        )
+
+    def probe(h: np.ndarray, J: int) -> np.ndarray:
+        """Plausible header starts among the first ``J`` offsets of each row of ``h``."""
+        if bo == "<":
+            ok = (h[:, 3 : 3 + J] == first[3]) & (h[:, 2 : 2 + J] == first[2])
+            ok &= (h[:, 11 : 11 + J] == 0) & (h[:, 15 : 15 + J] == 0) & (h[:, 7 : 7 + J] < 0x40)
+        else:
+            ok = (h[:, 0:J] == first[0]) & (h[:, 1 : 1 + J] == first[1])
+            ok &= (h[:, 8 : 8 + J] == 0) & (h[:, 12 : 12 + J] == 0) & (h[:, 4 : 4 + J] < 0x40)
+        return ok
+
+    # Most segments sync within a few hundred bytes: probe short, then long for the rest.
+    short = min(PROBE, 512)
+    ok = np.zeros((nseg - 1, PROBE), bool)
+    ok[:, :short] = probe(heads[:, : short + 16], short)
+    miss = np.flatnonzero(~ok[:, :short].any(axis=1))
+    if miss.shape[0] and PROBE > short:
+        ok[miss] = probe(heads[miss], PROBE)
     hit = ok.any(axis=1)
     where = ok.argmax(axis=1)
     syncs = [start]
@@ -332,6 +339,9 @@ def _lockstep(buf: np.ndarray, start: int, end: int, bo: str) -> tuple[np.ndarra
         caps = v4[np.minimum(pos, lim) + 8].view(u32).astype(np.int64)
         pos = np.where(live, pos + 16 + caps, pos)
         live = pos < stop
+        # A step costs the same however few chains are left: finish the last few in Python.
+        if len(steps) % 8 == 0 and int(np.count_nonzero(live)) <= STRAGGLERS:
+            break
         if not live.any():
             break
     mat = np.stack(steps, axis=1)  # chains x steps
@@ -342,6 +352,13 @@ def _lockstep(buf: np.ndarray, start: int, end: int, bo: str) -> tuple[np.ndarra
         else []
     )
     try:
+        tails: dict[int, np.ndarray] = {}
+        for i in np.flatnonzero(live).tolist():
+            starts, nxt, done = _walk(mv, views, cap_of, int(pos[i]), int(stop[i]), size)
+            if done:
+                return None
+            tails[i] = starts
+            landing[i] = nxt
         fixed: dict[int, np.ndarray] = {}
         for i in range(1, nchain):
             prev = int(landing[i - 1])
@@ -360,8 +377,15 @@ def _lockstep(buf: np.ndarray, start: int, end: int, bo: str) -> tuple[np.ndarra
     finally:
         for v in views:
             v.release()
-    if fixed:
-        parts = [fixed[i] if i in fixed else mat[i][mat[i] >= 0] for i in range(nchain)]
+    if fixed or tails:
+        parts = []
+        for i in range(nchain):
+            if i in fixed:
+                parts.append(fixed[i])
+            else:
+                parts.append(mat[i][mat[i] >= 0])
+                if i in tails:
+                    parts.append(tails[i])
         out = np.concatenate(parts)
     else:
         out = mat[mat >= 0]
