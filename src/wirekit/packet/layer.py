@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from .._util.hexdump import hexdump as _hexdump
 from ..errors import DecodeError, LocalProtocolError
-from .field import AUTO, Compiled, Field, FlagValue, Var, compile_fields, flags_int, ip6_ntoa
+from .accessors import _make_init, _prop_for
+from .field import AUTO, Compiled, Field, Var, compile_fields
 
 if TYPE_CHECKING:  # pragma: no cover
     from .bindings import Bindings
@@ -39,142 +40,8 @@ class _Unset:
 _UNSET: Any = _Unset()
 
 
-class _FieldProp:
-    """Descriptor for one field: decodes the header on first read, marks the layer dirty on write."""
-
-    __slots__ = ("field", "i")
-
-    def __init__(self, i: int, field: Field) -> None:
-        self.i = i
-        self.field = field
-
-    def __get__(self, obj: Layer | None, owner: type | None = None) -> Any:
-        if obj is None:
-            return self.field
-        v = obj._v
-        if v is None:
-            v = obj._materialize()
-        return v[self.i]
-
-    def __set__(self, obj: Layer, value: Any) -> None:
-        v = obj._v
-        if v is None:
-            v = obj._materialize()
-        v[self.i] = value
-        obj._dirty = True
-
-    def __delete__(self, obj: Layer) -> None:
-        """``del pkt.chksum`` sets the field back to AUTO (recomputed on build)."""
-        self.__set__(obj, AUTO)
-
-
-class _IPv4Prop(_FieldProp):
-    __slots__ = ()
-
-    def __get__(self, obj: Layer | None, owner: type | None = None) -> Any:
-        if obj is None:
-            return self.field
-        v = obj._v
-        if v is None:
-            v = obj._materialize()
-        x = v[self.i]
-        return f"{x[0]}.{x[1]}.{x[2]}.{x[3]}" if x.__class__ is bytes else x
-
-
-class _IPv6Prop(_FieldProp):
-    __slots__ = ()
-
-    def __get__(self, obj: Layer | None, owner: type | None = None) -> Any:
-        if obj is None:
-            return self.field
-        v = obj._v
-        if v is None:
-            v = obj._materialize()
-        x = v[self.i]
-        return ip6_ntoa(x) if x.__class__ is bytes else x
-
-
-class _MACProp(_FieldProp):
-    __slots__ = ()
-
-    def __get__(self, obj: Layer | None, owner: type | None = None) -> Any:
-        if obj is None:
-            return self.field
-        v = obj._v
-        if v is None:
-            v = obj._materialize()
-        x = v[self.i]
-        return x.hex(":") if x.__class__ is bytes else x
-
-
-class _FlagsProp(_FieldProp):
-    __slots__ = ("cls",)
-
-    def __init__(self, i: int, field: Field) -> None:
-        super().__init__(i, field)
-        self.cls = type(
-            "Flags_" + field.name, (FlagValue,), {"names": field.flags, "__slots__": ()}
-        )
-
-    def __get__(self, obj: Layer | None, owner: type | None = None) -> Any:
-        if obj is None:
-            return self.field
-        v = obj._v
-        if v is None:
-            v = obj._materialize()
-        x = v[self.i]
-        if isinstance(x, int):
-            return self.cls(x)
-        return self.cls(flags_int(x, self.field.flags or "")) if isinstance(x, str) else x
-
-
-def _prop_for(i: int, f: Field) -> _FieldProp:
-    if f.kind == "ip4":
-        return _IPv4Prop(i, f)
-    if f.kind == "ip6":
-        return _IPv6Prop(i, f)
-    if f.kind == "mac":
-        return _MACProp(i, f)
-    if f.flags is not None:
-        return _FlagsProp(i, f)
-    return _FieldProp(i, f)
-
-
 def _default_bindings() -> Bindings:
     return _bindings.DEFAULT_BINDINGS
-
-
-def _make_init(cls: type[Layer]) -> Any:
-    """A keyword-only ``__init__`` with one parameter per field: Python binds the arguments
-    in C, which is most of the cost of constructing a layer the generic way."""
-    env: dict[str, Any] = {"_unknown": _unknown_fields, "_cls": cls}
-    params = []
-    for i, f in enumerate(cls.fields_desc):
-        env[f"_d{i}"] = f.default
-        params.append(f"{f.name}=_d{i}")
-    names = ", ".join(f.name for f in cls.fields_desc)
-    src = (
-        f"def __init__(self, *, {', '.join(params)}, **unknown):\n"
-        "    if unknown:\n"
-        "        _unknown(_cls, unknown)\n"
-        f"    self._v = [{names}]\n"
-        "    self._buf = None\n"
-        "    self._pl = None\n"
-        "    self._dirty = True\n"
-        "    self._bnd = None\n"
-    )
-    exec(
-        compile(src, f"<wirekit layer {cls.__name__}.__init__>", "exec"), env
-    )  # generated from fields_desc
-    init = env["__init__"]
-    init.__qualname__ = f"{cls.__name__}.__init__"
-    init.__doc__ = f"Build a {cls.__name__}; fields: {names} (AUTO ones are computed on build)."
-    return init
-
-
-def _unknown_fields(cls: type[Layer], unknown: dict[str, Any]) -> None:
-    known = ", ".join(cls._index)
-    raise TypeError(f"{cls.__name__} has no field {next(iter(unknown))!r} (fields: {known})")
 
 
 def _probe_refcounts() -> tuple[int, int]:
@@ -328,13 +195,22 @@ class Layer:
 
     @classmethod
     def parse(
-        cls: type[L], data: bytes, *, linktype: int | None = None, bindings: Bindings | None = None
+        cls: type[L],
+        data: bytes,
+        *,
+        linktype: int | None = None,
+        bindings: Bindings | None = None,
+        strict: bool = False,
     ) -> Layer:
         """Dissect ``data``. On :class:`Layer`/``Packet`` the first layer comes from ``linktype``
         (default Ethernet); on a subclass (``IPv4.parse(b)``) it is that class.
 
+        By default a payload that does not decode becomes a :class:`Raw` layer holding the
+        error; ``strict=True`` dissects every layer now and raises that error instead.
+
         Raises:
-            DecodeError: the first layer's header is truncated or malformed.
+            DecodeError: the first layer's header (any layer's, with ``strict``) is truncated
+                or malformed.
         """
         data = bytes(data)
         bnd = bindings if bindings is not None else _default_bindings()
@@ -343,7 +219,22 @@ class Layer:
             first = bnd.first_layer(1 if linktype is None else linktype, data)
         else:
             first = cls
-        return first._from(data, 0, len(data), bnd)
+        top = first._from(data, 0, len(data), bnd)
+        if strict:
+            for layer in top.layers():
+                err = getattr(layer, "error", None)
+                if err is not None:
+                    raise err
+        return top
+
+    @classmethod
+    def describe_fields(cls) -> str:
+        """The field table of this layer: name, wire format and default (like Scapy's ``ls``)."""
+        rows = []
+        for f in cls.fields_desc:
+            kind = f"{f.bits} bits" if f.bits else ("variable" if f.var else f"struct {f.fmt!r}")
+            rows.append(f"{f.name:<16} {kind:<14} = {f.render(f.default)}")
+        return "\n".join(rows)
 
     def _materialize(self) -> list[Any]:
         buf = self._buf

@@ -377,3 +377,13 @@ def test_icmp_error_summary_is_about_the_error() -> None:
         )
     )
     assert p.summary() == "IP 10.0.0.1 > 10.0.0.2: ICMP dest-unreach code 3 for 10.0.0.1.9 udp"
+
+
+def test_strict_parse_raises_the_payload_error_and_describe_fields() -> None:
+    b = bytes(frame())
+    assert Raw in Packet.parse(b[:40])
+    with pytest.raises(DecodeError) as ei:
+        Packet.parse(b[:40], strict=True)
+    assert ei.value.truncated and ei.value.layer == "TCP" and ei.value.offset == 34
+    table = TCP.describe_fields()
+    assert "dport" in table and "flags" in table and "9 bits" in table
