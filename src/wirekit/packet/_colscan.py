@@ -274,7 +274,7 @@ def _lockstep(buf: np.ndarray, start: int, end: int, bo: str) -> tuple[np.ndarra
     )
     first = bytes(buf[start : start + 16])
 
-    def probe(h: np.ndarray, J: int) -> np.ndarray:
+    def probe(h: np.ndarray, J: int) -> Any:
         """Plausible header starts among the first ``J`` offsets of each row of ``h``."""
         if bo == "<":
             ok = (h[:, 3 : 3 + J] == first[3]) & (h[:, 2 : 2 + J] == first[2])
@@ -289,7 +289,7 @@ def _lockstep(buf: np.ndarray, start: int, end: int, bo: str) -> tuple[np.ndarra
     ok = np.zeros((nseg - 1, PROBE), bool)
     ok[:, :short] = probe(heads[:, : short + 16], short)
     miss = np.flatnonzero(~ok[:, :short].any(axis=1))
-    if miss.shape[0] and PROBE > short:
+    if miss.shape[0] and short < PROBE:
         ok[miss] = probe(heads[miss], PROBE)
     hit = ok.any(axis=1)
     where = ok.argmax(axis=1)
