@@ -352,7 +352,7 @@ def main() -> None:
             wall, cpu, got = run_async(_dl_wirekit_async, big_url)
             assert got == size, got
             dl["wirekit async"].append((wall, cpu))
-            dl["curl"].append(child_run([curl, "-s", "-o", "/dev/null", big_url]))
+            dl["curl"].append(child_run([curl, "-s", "--noproxy", "*", "-o", "/dev/null", big_url]))
             wall, cpu, _ = dl_urllib3(big_url)
             dl["urllib3"].append((wall, cpu))
             wall, cpu, _ = run_async(_dl_aiohttp, big_url)

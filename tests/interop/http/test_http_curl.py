@@ -28,6 +28,8 @@ def curl(args: list[str], tmp: Path) -> tuple[int, bytes]:
         [
             require_tool("curl"),
             "-sS",
+            "--noproxy",
+            "*",
             "-o",
             str(out),
             "-w",
@@ -83,7 +85,7 @@ def test_curl_tls_with_lab_ca(lab: Any, tmp_path: Path) -> None:
         r = c.get(lab.tls_url + "/bytes/2048?seed=1")
     assert (r.status_code, r.content) == (status, body) == (200, body)
     done = subprocess.run(
-        [require_tool("curl"), "-sS", "-o", "/dev/null", lab.tls_url + "/get"],
+        [require_tool("curl"), "-sS", "--noproxy", "*", "-o", "/dev/null", lab.tls_url + "/get"],
         capture_output=True,
         check=False,
     )
