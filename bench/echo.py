@@ -46,6 +46,7 @@ SERVERS = [
     "asyncio-streams",
     "twisted",
     "socketserver-threads",
+    "uvloop-task-floor",
 ]
 BULK_SERVERS = ["uvloop-protocol", "wirekit-protocol", "wirekit-async"]
 CLIENTS = [
@@ -165,9 +166,64 @@ def _serve_socketserver() -> None:
         srv.serve_forever()
 
 
+def _serve_task_floor() -> None:
+    """The least a task-per-connection handler can cost on uvloop: a bare Protocol that wakes a
+    handler coroutine with one future per read (no limits, timeouts, counters or error
+    mapping). A reference for what an ``async def handler(stream)`` design can reach."""
+    import asyncio
+
+    import uvloop
+
+    loop = uvloop.new_event_loop()
+
+    class Conn(asyncio.Protocol):
+        def __init__(self) -> None:
+            self.buf = bytearray()
+            self.waiter: asyncio.Future[None] | None = None
+            self.eof = False
+
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            self.transport = transport
+            loop.create_task(handler(self))
+
+        def data_received(self, data: bytes) -> None:
+            self.buf += data
+            w = self.waiter
+            if w is not None:
+                self.waiter = None
+                w.set_result(None)
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self.eof = True
+            w = self.waiter
+            if w is not None:
+                self.waiter = None
+                w.set_result(None)
+
+    async def recv(c: Conn) -> bytes:
+        if not c.buf:
+            if c.eof:
+                return b""
+            c.waiter = loop.create_future()
+            await c.waiter
+        data = bytes(c.buf)
+        c.buf.clear()
+        return data
+
+    async def handler(c: Conn) -> None:
+        while data := await recv(c):
+            c.transport.write(data)  # type: ignore[attr-defined]
+
+    server = loop.run_until_complete(loop.create_server(Conn, "127.0.0.1", 0, backlog=1024))
+    _announce(server.sockets[0].getsockname()[1])
+    loop.run_forever()
+
+
 def serve(kind: str) -> None:
     """Run the echo server ``kind`` in this process until killed."""
-    if kind.startswith("wirekit"):
+    if kind == "uvloop-task-floor":
+        _serve_task_floor()
+    elif kind.startswith("wirekit"):
         _serve_wirekit(kind)
     elif kind == "twisted":
         _serve_twisted()
@@ -569,6 +625,8 @@ def main() -> None:
     proto_uv = (s["wirekit-protocol:rps_ratio"], s["wirekit-protocol:cap_ratio"])
     proto_tw = pair("wirekit-protocol", "twisted")
     async_st = pair("wirekit-async", "uvloop-streams")
+    floor_st = pair("uvloop-task-floor", "uvloop-streams")
+    async_floor = pair("wirekit-async", "uvloop-task-floor")
     client_ratio = ccpu["wirekit"] / ccpu["raw-socket"]
     pwn_ratio = ccpu["pwntools"] / ccpu["raw-socket"]
     trace_on = ccpu["wirekit-trace-on"] / ccpu["wirekit"]
@@ -627,6 +685,12 @@ uvloop Protocol *in the same round* (median over rounds). CPU columns are the se
 Server verdicts use the CPU-per-request ratio ("capacity": requests per CPU second, relative): on
 this shared 2-vCPU box the load generator's core is also used by other jobs, so req/s mostly
 measures how often the client was scheduled, while CPU per request is a property of the server.
+
+`uvloop-task-floor` is not a product: it is the least an `async def handler(stream)` design can
+cost on uvloop (a bare Protocol waking one handler task with one future per read, no limits,
+timeouts, counters or error mapping). This run it is {floor_st[1]:.2f}x uvloop streams by CPU per
+request ({floor_st[0]:.2f}x by req/s); wirekit's async handler is {async_floor[1]:.2f}x the floor. The
+1.2x-over-streams target needs a design at or near the floor.
 
 ## Bulk echo: 1 connection, {BULK_CHUNK // 1024} KiB writes, at most 4 MiB in flight
 
