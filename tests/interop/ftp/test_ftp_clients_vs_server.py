@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,9 +42,10 @@ def root(svc: LabService) -> Path:
     return Path(svc.info.extra["root"])
 
 
-def run(args: list[str], **kw: object) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(args, capture_output=True, text=True, timeout=60, **kw)  # type: ignore[call-overload]
-    assert proc.returncode == 0, f"{args[0]} failed ({proc.returncode}): {proc.stderr[-2000:]}"
+def run(args: list[str], **kw: object) -> subprocess.CompletedProcess[Any]:
+    kw.setdefault("text", True)
+    proc = subprocess.run(args, capture_output=True, timeout=60, **kw)  # type: ignore[call-overload]
+    assert proc.returncode == 0, f"{args[0]} failed ({proc.returncode}): {proc.stderr[-2000:]!r}"
     return proc  # type: ignore[no-any-return]
 
 
@@ -176,4 +178,16 @@ def test_curl_per_user_limit(
     (root(svc) / "x.bin").write_bytes(DATA)
     out = tmp_path / "x.bin"
     run([curl, "-sS", "-o", str(out), f"{base(svc)}/x.bin"])  # sequential sessions are fine
+    assert sha(out) == SHA
+
+
+def test_curl_range_aborts_and_server_keeps_serving(srv: LabService, tmp_path: Path) -> None:
+    curl = require_tool("curl")
+    (root(srv) / "range.bin").write_bytes(DATA)
+    head = run(
+        [curl, "-sS", "-r", "0-99", f"{base(srv)}/range.bin"], text=False
+    ).stdout  # curl sends ABOR
+    assert head == DATA[:100]
+    out = tmp_path / "after.bin"
+    run([curl, "-sS", "-o", str(out), f"{base(srv)}/range.bin"])
     assert sha(out) == SHA

@@ -9,6 +9,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from wirekit.ftp.client import FTPClient
 from wirekit.lab.service import LabService
 
@@ -55,3 +57,31 @@ def test_port_fallback_path(ftp_server: LabService) -> None:
         c._eprt_ok = False  # as after a server refused EPRT: PORT h1,h2,h3,h4,p1,p2
         c.write_bytes("port.bin", DATA)
         assert c.read_bytes("port.bin") == DATA
+
+
+def _has_ipv6() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _has_ipv6(), reason="no IPv6 loopback here")
+def test_ipv6_epsv_eprt_and_tls() -> None:
+    from wirekit.lab.core import LabThread
+
+    with LabThread(["ftp"], host="::1") as lab:
+        e = lab.services["ftp"].info.extra
+        assert e["host"] == "::1"
+        for passive in (True, False):  # EPSV, then EPRT |2|::1|port|
+            with FTPClient(
+                "::1", e["port"], "wirekit", "wirekit", passive=passive, timeout=10
+            ) as c:
+                c.write_bytes(f"v6-{passive}.bin", DATA)
+                assert c.read_bytes(f"v6-{passive}.bin") == DATA
+        with FTPClient(
+            "::1", e["port"], "wirekit", "wirekit", tls="explicit", ca=e["ca"], timeout=10
+        ) as c:
+            assert c.read_bytes("v6-True.bin") == DATA
