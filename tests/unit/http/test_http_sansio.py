@@ -285,3 +285,28 @@ def test_basic_and_digest_auth_flows() -> None:
     second = flow.send(challenge)
     auth = second.headers["authorization"]
     assert auth.startswith("Digest ") and 'uri="/dir/index.html"' in auth and "nc=00000001" in auth
+
+
+def test_mock_transport_plugs_into_both_clients() -> None:
+    import asyncio
+
+    from wirekit.http import AsyncClient, Client, MockTransport
+
+    seen: list[str] = []
+
+    def handler(request: Request) -> Response:
+        seen.append(f"{request.method} {request.url}")
+        if request.url.path == "/old":
+            return Response(301, headers={"Location": "/new"}, content=b"")
+        return Response(200, headers={"Content-Type": "application/json"}, content=b'{"ok": true}')
+
+    with Client(transport=MockTransport(handler)) as c:
+        r = c.get("http://test/old")
+        assert r.json() == {"ok": True} and r.history[0].status_code == 301
+
+    async def go() -> None:
+        async with AsyncClient(transport=MockTransport(handler)) as c:
+            assert (await c.post("http://test/x", json={})).json() == {"ok": True}
+
+    asyncio.run(go())
+    assert seen == ["GET http://test/old", "GET http://test/new", "POST http://test/x"]
