@@ -31,6 +31,43 @@ iframe{width:100%;height:24rem;border:1px solid #ccc}.muted{color:#777}
 """
 
 
+# Live list: poll the JSON API and re-render rows with textContent (never innerHTML of mail data).
+# The page works without it; this only saves pressing reload, as Mailpit does.
+_LIVE_JS = """
+<script>
+(function () {
+  const q = new URLSearchParams(location.search).get("q") || "";
+  let known = document.querySelectorAll("#messages tr.message").length;
+  function cell(tr, text) { const td = document.createElement("td"); td.textContent = text; tr.appendChild(td); return td; }
+  function render(items) {
+    const body = document.querySelector("#messages tbody");
+    body.textContent = "";
+    for (const m of items.slice().reverse()) {
+      const tr = document.createElement("tr");
+      tr.className = "message"; tr.dataset.id = m.id;
+      cell(tr, m.received); cell(tr, m.sender); cell(tr, m.to);
+      const a = document.createElement("a");
+      a.className = "subject"; a.href = "/messages/" + encodeURIComponent(m.id); a.textContent = m.subject || "(no subject)";
+      cell(tr, "").appendChild(a);
+      cell(tr, String(m.size)); cell(tr, m.attachments ? String(m.attachments) : "");
+      body.appendChild(tr);
+    }
+    document.getElementById("count").textContent = items.length + " message(s)";
+  }
+  async function poll() {
+    try {
+      const r = await fetch("/api/messages" + (q ? "?q=" + encodeURIComponent(q) : ""), {cache: "no-store"});
+      const items = await r.json();
+      if (items.length !== known) { known = items.length; render(items); }
+    } catch (e) { /* the server went away: keep the page as it is */ }
+    setTimeout(poll, 2000);
+  }
+  setTimeout(poll, 2000);
+})();
+</script>
+"""
+
+
 def _page(title: str, body: str) -> str:
     return (
         f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
@@ -52,7 +89,7 @@ def _list_page(items: list[MessageSummary], query: str) -> str:
         f"<th>att.</th></tr></thead><tbody>{rows}</tbody></table>"
     )
     count = f"<p class='muted' id='count'>{len(items)} message(s)</p>"
-    return _page("wirekit inbox", form + count + table)
+    return _page("wirekit inbox", form + count + table + _LIVE_JS)
 
 
 def _detail_page(detail: Any) -> str:

@@ -63,9 +63,29 @@ def test_captured_message_appears_in_the_page(wirekit_lab_factory, browser):
     browser.get(web)
     rows = browser.find_elements(By.CSS_SELECTOR, "#messages tr.message")
     assert len(rows) == 1
-    link = rows[0].find_element(By.CSS_SELECTOR, "a.subject")
+    # the list is live: a message captured after the page loaded shows up without a reload
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    send(
+        svc.endpoint,
+        sender="carol@example.test",
+        to="bob@example.test",
+        subject="arrived later",
+        text="x",
+        timeout=10,
+    )
+    WebDriverWait(browser, 20).until(
+        lambda b: len(b.find_elements(By.CSS_SELECTOR, "#messages tr.message")) == 2
+    )
+    assert (
+        browser.find_elements(By.CSS_SELECTOR, "#messages tr.message a.subject")[0].text
+        == "arrived later"
+    )
+    assert browser.find_element(By.ID, "count").text == "2 message(s)"
+    rows = browser.find_elements(By.CSS_SELECTOR, "#messages tr.message")
+    link = rows[1].find_element(By.CSS_SELECTOR, "a.subject")
     assert link.text == "Browser check <&>"  # escaped in HTML, shown literally
-    assert "alice@example.test" in rows[0].text
+    assert "alice@example.test" in rows[1].text
     link.click()
     assert browser.find_element(By.ID, "subject").text == "Browser check <&>"
     assert "plain part for the browser" in browser.find_element(By.ID, "text").text
