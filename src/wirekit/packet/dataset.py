@@ -141,6 +141,11 @@ def dask_query(
     pa = require("pyarrow", "analysis")
     if not Path(dataset).exists():
         raise ConfigError(f"no such dataset: {os.fspath(dataset)!r}")
+    if Path(dataset).is_file() and Path(dataset).suffix.lower() not in (".parquet", ".pq"):
+        raise ConfigError(
+            f"{os.fspath(dataset)!r} is not Parquet: Dask reads a Parquet dataset; "
+            "build one with `wirekit pkt convert CAPTURES/ DATASET/`"
+        )
     ddf = dd.read_parquet(os.fspath(dataset))
     try:
         meta = _run_sql(ddf._meta.copy(), sql)

@@ -299,3 +299,11 @@ def test_cli_query_dask_local(cap: Path, tmp_path: Path) -> None:
     assert json.loads(res.output) == [{"dport": 53}, {"dport": 53}]
     res = CliRunner().invoke(convert, [str(caps), str(tmp_path / "ds2"), "--json"])
     assert res.exit_code == 0 and json.loads(res.output)["frames"] == 12
+
+
+def test_dask_query_needs_parquet(cap: Path) -> None:
+    pytest.importorskip("dask.dataframe")
+    from wirekit.packet.dataset import dask_query
+
+    with pytest.raises(ConfigError, match="not Parquet"):
+        dask_query(cap, "SELECT 1")
