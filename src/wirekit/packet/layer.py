@@ -259,8 +259,19 @@ class Layer:
     def payload(self) -> Layer | None:
         """The next layer (dissected on first access), or None."""
         pl = self._pl
-        if pl is _UNSET:
-            pl = self._pl = self._dissect_payload()
+        if pl is not _UNSET:
+            return pl  # type: ignore[no-any-return]
+        start = self._off + self._hl  # dissect the payload now (kept inline: this is the hot path)
+        end = self._end
+        if start >= end:
+            self._pl = None
+            return None
+        nxt = self.next_layer() or Raw
+        try:
+            pl = self._pl = nxt._from(self._buf, start, end, self._bnd)
+        except DecodeError as exc:
+            pl = self._pl = Raw._from(self._buf, start, end, self._bnd)
+            pl.error = exc
         return pl  # type: ignore[no-any-return]
 
     @payload.setter
@@ -269,22 +280,6 @@ class Layer:
             value = Raw(load=bytes(value))
         self._pl = value
         self._dirty = True
-
-    def _dissect_payload(self) -> Layer | None:
-        start = self._off + self._hl
-        end = self._end
-        if start >= end:
-            return None
-        nxt = self.next_layer()
-        bnd = self._bnd
-        if nxt is None:
-            nxt = Raw
-        try:
-            return nxt._from(self._buf, start, end, bnd)
-        except DecodeError as exc:
-            raw = Raw._from(self._buf, start, end, bnd)
-            raw.error = exc
-            return raw
 
     def next_layer(self) -> type[Layer] | None:
         """The class of the payload, chosen through the bindings from ``bind_field``."""
