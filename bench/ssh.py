@@ -12,7 +12,7 @@ time and its own CPU (user+sys, children included for OpenSSH client processes).
   against sshd, the same asyncssh client opening N_SRV connections.
 
 Run: ``.venv-bench/bin/python -m bench ssh`` from the repository root (about 1-2 minutes).
-Knobs: SSH_BENCH_SFTP_MB (default 100), SSH_BENCH_FAN (default 200).
+Knobs: SSH_BENCH_SFTP_MB (default 60), SSH_BENCH_FAN (default 200).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ N_CM = 50
 N_FAN = int(os.environ.get("SSH_BENCH_FAN", "200"))
 N_MUX = 200
 N_SRV = 80
-SFTP_MB = int(os.environ.get("SSH_BENCH_SFTP_MB", "100"))
+SFTP_MB = int(os.environ.get("SSH_BENCH_SFTP_MB", "60"))
 GCM = "aes128-gcm@openssh.com"
 
 
@@ -661,15 +661,23 @@ def main() -> None:
             )
 
         # 4. SFTP
-        sftp = {}
-        for name, case in [
+        sftp: dict[str, dict[str, float]] = {}
+        sftp_cases = [
             ("wirekit SFTP (AES-GCM preferred)", "sftp_wirekit"),
             (f"OpenSSH sftp -c {GCM}", "sftp_openssh"),
             ("paramiko SFTP (default cipher)", "sftp_paramiko"),
-        ]:
+        ]
+        # two interleaved rounds, best of each kept: single transfers swing ~2x under this load
+        for _round in range(2):
+            for _name, case in sftp_cases:
+                for d in ("up", "down"):
+                    key = f"{case}_{d}"
+                    r = run_case(key, spec, timeout=300)
+                    if key not in sftp or r["mbps"] > sftp[key]["mbps"]:
+                        sftp[key] = r
+        for name, case in sftp_cases:
             for d in ("up", "down"):
-                r = run_case(f"{case}_{d}", spec, timeout=300)
-                sftp[f"{case}_{d}"] = r
+                r = sftp[f"{case}_{d}"]
                 rows.append(
                     [
                         f"SFTP {SFTP_MB} MB {d}",
@@ -770,10 +778,10 @@ def main() -> None:
             f"to many real hosts (Fabric {_ms(fan['fan_fabric']['cpu'] / N_FAN)} ms, parallel-ssh {_ms(fan['fan_pssh']['cpu'] / N_FAN)} ms "
             f"(C library, and it verifies no host keys)). Fabric also returned {fab_rows:.0f} result row(s) for {N_FAN} sessions: its "
             "GroupResult collapses equal hosts; wirekit keeps one row per index.",
-            "- SFTP upload: not CPU-bound on the client (its CPU time is well under the wall time), so it waits on the "
-            "loaded server. Back-to-back A/B runs in fresh processes swung 33-62 MB/s for identical settings; with 16 writes "
-            "in flight (the default now) wirekit averaged about 0.9x OpenSSH sftp, with 128 about 0.8x. A single run can "
-            "land anywhere in that range. Download holds >= 0.8x.",
+            "- SFTP: the wirekit client is not CPU-bound (its CPU time is well under the wall time), so it waits on the "
+            "loaded server core. Identical back-to-back transfers swung 33-62 MB/s; across full runs the ratio to OpenSSH "
+            "sftp ranged 0.49-1.0x up and 0.5-1.16x down. Uploads now keep 16 writes in flight (A/B: about 0.9x OpenSSH "
+            "on average, 128 in flight about 0.8x). The table keeps the best of two rounds per client to damp this.",
             "- Sequential, sync facade: within noise of raw asyncssh (0.86-1.09x across runs); the portal thread costs about "
             "0.6 ms CPU per call (two thread wake-ups) over the async client, which itself uses the least CPU per command.",
             "- Test server CPU: 5-7x cheaper than sshd in the same run; asyncssh's server also rebuilds its per-connection "
@@ -792,7 +800,7 @@ def main() -> None:
         + "\n".join(notes)
         + f"\n\nSetup: private sshd (OpenSSH, internal-sftp, MaxStartups/MaxSessions 2000) pinned to CPU 1; each client case a fresh process pinned to CPU 0. "
         f"Sequential: {N_SEQ} `echo hi` (ControlMaster {N_CM}), best of two interleaved rounds; fan-out: {N_FAN} connections opened at once, one command each; "
-        f"SFTP uses {SFTP_MB} MB (not 200 MB, to keep the run short; throughput is per-byte so the ratio holds), OpenSSH rows have their measured connection set-up subtracted. "
+        f"SFTP uses {SFTP_MB} MB (not 200 MB, to keep the run short; throughput is per-byte so the ratio holds), best of two interleaved rounds, OpenSSH rows have their measured connection set-up subtracted. "
         "CPU per operation is the steadiest figure; wall times share the box with other engineers' work.",
     )
 
