@@ -20,9 +20,9 @@ import socket
 import ssl
 import stat as stat_mod
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import FTPReplyError
 from .listing import format_list, format_list_line, format_mlsd, format_mlsx
@@ -56,6 +56,30 @@ class _DataError(Exception):
         self.text = text
 
 
+class _Watchdog:
+    """Cancels a transfer when no byte moves on its data connection for ``data_timeout``."""
+
+    def __init__(self, session: Session, task: asyncio.Task[None], chan: DataChannel) -> None:
+        self.session = session
+        self.task = task
+        self.chan = chan
+        self.last = -1
+        self.handle = session.loop.call_later(session.server.data_timeout, self.check)
+
+    def check(self) -> None:
+        if self.task.done():
+            return
+        if self.chan.moved == self.last:
+            self.session._stalled = True
+            self.task.cancel()
+            return
+        self.last = self.chan.moved
+        self.handle = self.session.loop.call_later(self.session.server.data_timeout, self.check)
+
+    def stop(self) -> None:
+        self.handle.cancel()
+
+
 class Session(asyncio.Protocol):
     """One control connection."""
 
@@ -81,6 +105,7 @@ class Session(asyncio.Protocol):
         self.transferring = False
         self.closing = False
         self.foreign_refused = 0
+        self._stalled = False
 
     # --- asyncio callbacks ---------------------------------------------------------------
 
@@ -287,7 +312,7 @@ class Session(asyncio.Protocol):
     async def _transfer(
         self,
         opening: str,
-        work: Callable[[DataChannel], Awaitable[None]],
+        work: Callable[[DataChannel], Coroutine[Any, Any, None]],
         done: str = "Transfer complete.",
     ) -> None:
         if self.pasv_accept is None and self.active_addr is None:
@@ -305,12 +330,23 @@ class Session(asyncio.Protocol):
                 self.reply(exc.code, exc.text)
                 return
             ok = False
+            task = self.loop.create_task(work(chan))
+            watchdog = self._watch(task, chan)
             try:
-                await work(chan)
+                await task
                 ok = True
             except (ConnectionError, ssl.SSLError) as exc:
                 self.reply(426, f"Connection closed; transfer aborted ({type(exc).__name__}).")
+            except asyncio.CancelledError:
+                if not task.cancelled() or self.closing or not self._stalled:
+                    raise
+                self.reply(
+                    426, f"No data moved for {self.server.data_timeout:g} s; transfer aborted."
+                )
             finally:
+                watchdog.stop()
+                if not task.done():
+                    task.cancel()
                 if ok:
                     await chan.close()
                 else:
@@ -319,6 +355,10 @@ class Session(asyncio.Protocol):
                 self.reply(226, done)
         finally:
             self.transferring = False
+
+    def _watch(self, task: asyncio.Task[None], chan: DataChannel) -> _Watchdog:
+        self._stalled = False
+        return _Watchdog(self, task, chan)
 
     # --- login ---------------------------------------------------------------------------
 

@@ -18,7 +18,11 @@ SENDFILE_CHUNK = 1 << 24
 
 
 async def sock_sendfile(
-    loop: asyncio.AbstractEventLoop, sock: socket.socket, fileno: int, offset: int
+    loop: asyncio.AbstractEventLoop,
+    sock: socket.socket,
+    fileno: int,
+    offset: int,
+    on_progress: Callable[[int], None] | None = None,
 ) -> int:
     """Send a file from ``offset`` to EOF with ``os.sendfile`` on a non-blocking socket.
 
@@ -50,6 +54,8 @@ async def sock_sendfile(
             if n == 0:
                 return sent
             sent += n
+            if on_progress is not None:
+                on_progress(n)
     finally:
         if registered:
             loop.remove_writer(fd)
@@ -123,6 +129,11 @@ class DataChannel:
         self.sock = sock
         self.reader = reader
         self.writer = writer
+        #: bytes moved so far; a watchdog reads it to detect a stalled transfer
+        self.moved = 0
+
+    def _count(self, n: int) -> None:
+        self.moved += n
 
     async def send_bytes(self, loop: asyncio.AbstractEventLoop, data: bytes) -> None:
         if self.writer is not None:
@@ -130,10 +141,11 @@ class DataChannel:
             await self.writer.drain()
         else:
             await loop.sock_sendall(self.sock, data)
+        self.moved += len(data)
 
     async def send_file(self, loop: asyncio.AbstractEventLoop, f: Any, offset: int) -> int:
         if self.writer is None:
-            return await sock_sendfile(loop, self.sock, f.fileno(), offset)
+            return await sock_sendfile(loop, self.sock, f.fileno(), offset, self._count)
         f.seek(offset)
         total = 0
         while True:
@@ -143,6 +155,7 @@ class DataChannel:
             self.writer.write(chunk)
             await self.writer.drain()
             total += len(chunk)
+            self.moved += len(chunk)
 
     async def recv_to_file(self, loop: asyncio.AbstractEventLoop, f: Any) -> int:
         total = 0
@@ -153,7 +166,14 @@ class DataChannel:
                     return total
                 f.write(chunk)
                 total += len(chunk)
-        return await sink_socket(loop, self.sock, f.write)
+                self.moved += len(chunk)
+        write = f.write
+
+        def counted(block: memoryview) -> None:
+            write(block)
+            self.moved += len(block)
+
+        return await sink_socket(loop, self.sock, counted)
 
     def abort(self) -> None:
         """Drop the connection now (no graceful TLS close): used on errors and cancellation."""

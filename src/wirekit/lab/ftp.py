@@ -17,7 +17,7 @@ class FTPService(LabService):
     """FTP with users ``wirekit``/``wirekit`` (all permissions) and ``reader``/``reader`` (read).
 
     Options: ``anonymous`` (bool, read-only anonymous login), ``passive_ports`` (range),
-    ``max_per_user``, ``idle_timeout``, ``require_tls``, ``implicit_tls``.
+    ``max_per_user``, ``idle_timeout``, ``data_timeout``, ``require_tls``, ``implicit_tls``.
     """
 
     name = "ftp"
@@ -46,6 +46,7 @@ class FTPService(LabService):
             passive_ports=self.options.get("passive_ports"),
             max_per_user=self.options.get("max_per_user"),
             idle_timeout=self.options.get("idle_timeout", 300.0),
+            data_timeout=self.options.get("data_timeout", 30.0),
             require_tls=self.options.get("require_tls", False),
             implicit_tls=self.options.get("implicit_tls", False),
             auth_failure_delay=self.options.get("auth_failure_delay", 0.05),

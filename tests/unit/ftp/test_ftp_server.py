@@ -381,3 +381,35 @@ def test_implicit_tls_and_require_tls(wirekit_lab_factory: Callable[..., LabServ
         host, port, "wirekit", "wirekit", tls="explicit", ca=req.info.extra["ca"], timeout=10
     ) as c:
         assert c.list("/") is not None
+
+
+def test_stalled_transfer_is_aborted_and_session_goes_on(
+    wirekit_lab_factory: Callable[..., LabService],
+) -> None:
+    svc = wirekit_lab_factory("ftp", data_timeout=0.5)
+    r = Raw(*addr(svc))
+    try:
+        r.login()
+        code, text = r.cmd(b"EPSV")
+        assert code == 229
+        data = socket.create_connection(("127.0.0.1", int(text.split("|")[3])), timeout=10)
+        assert r.cmd(b"STOR stalled.bin")[0] == 150
+        data.sendall(b"x" * 1000)  # then nothing: the watchdog ends it
+        assert r.reply()[0] == 426
+        data.close()
+        assert r.cmd(b"NOOP")[0] == 200
+        assert not (root(svc) / "stalled.bin").exists()
+        assert not [p for p in root(svc).iterdir() if "stalled" in p.name]
+        # a download whose client never reads stalls too (the socket buffers fill up)
+        (root(svc) / "big.bin").write_bytes(DATA * 8)
+        code, text = r.cmd(b"EPSV")
+        assert code == 229
+        slow = socket.socket()
+        slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        slow.connect(("127.0.0.1", int(text.split("|")[3])))
+        assert r.cmd(b"RETR big.bin")[0] == 150
+        assert r.reply()[0] == 426
+        slow.close()
+        assert r.cmd(b"NOOP")[0] == 200
+    finally:
+        r.close()
