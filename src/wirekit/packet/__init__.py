@@ -25,7 +25,38 @@ _LAZY: dict[str, str] = {
     "reassemble": "wirekit.packet.fragment",
     "fragment": "wirekit.packet.fragment",
 }
-_LAYER_NAMES = ["ARP", "DHCP", "DNS", "DNSQR", "DNSRR", "ICMP", "SLL", "SLL2", "TCP", "UDP", "Dot1Q", "Ether", "ICMPv6", "ICMPv6Echo", "ICMPv6Error", "IPv4", "IPv6", "IPv6DestOpts", "IPv6Fragment", "IPv6HopByHop", "IPv6Routing", "Layer", "Loopback", "NDNeighborAdvert", "NDNeighborSolicit", "NDRouterAdvert", "NDRouterSolicit", "Null", "Packet", "Raw"]
+_LAYER_NAMES = [
+    "ARP",
+    "DHCP",
+    "DNS",
+    "DNSQR",
+    "DNSRR",
+    "ICMP",
+    "SLL",
+    "SLL2",
+    "TCP",
+    "UDP",
+    "Dot1Q",
+    "Ether",
+    "ICMPv6",
+    "ICMPv6Echo",
+    "ICMPv6Error",
+    "IPv4",
+    "IPv6",
+    "IPv6DestOpts",
+    "IPv6Fragment",
+    "IPv6HopByHop",
+    "IPv6Routing",
+    "Layer",
+    "Loopback",
+    "NDNeighborAdvert",
+    "NDNeighborSolicit",
+    "NDRouterAdvert",
+    "NDRouterSolicit",
+    "Null",
+    "Packet",
+    "Raw",
+]
 _LAZY.update(dict.fromkeys(_LAYER_NAMES, "wirekit.packet.layers"))
 
 

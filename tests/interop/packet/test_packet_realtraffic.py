@@ -120,7 +120,9 @@ def test_tcpdump_pcap_ethernet(veth: VethPair, tmp_path: Path) -> None:
     tcpdump = require_tool("tcpdump")
     out = tmp_path / "eth.pcap"
     cap = _start_capture(
-        veth, [tcpdump, "-i", veth.if_a, "-U", "--immediate-mode", "-n", "-w", str(out)], b"listening on"
+        veth,
+        [tcpdump, "-i", veth.if_a, "-U", "--immediate-mode", "-n", "-w", str(out)],
+        b"listening on",
     )
     _traffic(veth)
     _stop(cap)
@@ -132,7 +134,11 @@ def test_tcpdump_pcap_ethernet(veth: VethPair, tmp_path: Path) -> None:
 def test_tcpdump_any_interface_sll2(veth: VethPair, tmp_path: Path) -> None:
     tcpdump = require_tool("tcpdump")
     out = tmp_path / "any.pcap"
-    cap = _start_capture(veth, [tcpdump, "-i", "any", "-U", "--immediate-mode", "-n", "-w", str(out)], b"listening on")
+    cap = _start_capture(
+        veth,
+        [tcpdump, "-i", "any", "-U", "--immediate-mode", "-n", "-w", str(out)],
+        b"listening on",
+    )
     _traffic(veth)
     _stop(cap)
     packets, lts = _read(out)
