@@ -262,6 +262,11 @@ def _port_range(spec: str | None) -> range | None:
 @click.option("--implicit-tls", is_flag=True, help="Implicit FTPS: TLS from the first byte.")
 @click.option("--require-tls", is_flag=True, help="Refuse logins and data connections without TLS.")
 @click.option(
+    "--require-ssl-reuse",
+    is_flag=True,
+    help="Refuse TLS data connections that do not resume the control session.",
+)
+@click.option(
     "--cert",
     type=click.Path(exists=True, dir_okay=False),
     default=None,
@@ -310,7 +315,13 @@ def serve_ftp(
         raise ConfigError("no users: add --user NAME:PASS[:perms] (or --anonymous)")
     ctx = None
     tls_note = ""
-    if o["tls"] or o["implicit_tls"] or o["require_tls"] or ep.kind == "tls":
+    if (
+        o["tls"]
+        or o["implicit_tls"]
+        or o["require_tls"]
+        or o["require_ssl_reuse"]
+        or ep.kind == "tls"
+    ):
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         if o["cert"]:
             ctx.load_cert_chain(o["cert"], o["key"])
@@ -328,6 +339,7 @@ def serve_ftp(
         ssl_context=ctx,
         implicit_tls=o["implicit_tls"] or ep.kind == "tls",
         require_tls=o["require_tls"],
+        require_ssl_reuse=o["require_ssl_reuse"],
         max_per_user=o["max_per_user"],
         idle_timeout=o["idle_timeout"],
     )

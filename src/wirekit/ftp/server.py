@@ -23,7 +23,9 @@ class FTPServer:
 
     ``ssl_context`` enables explicit FTPS (AUTH TLS); ``implicit_tls=True`` wraps the control
     connection from the first byte instead (port 990 style). ``passive_ports`` is a range of
-    ports for PASV/EPSV (default: any free port). Use as ``async with FTPServer(...) as srv``.
+    ports for PASV/EPSV (default: any free port). ``require_ssl_reuse`` refuses TLS data
+    connections that do not resume the control connection's session (vsftpd's default; off here
+    because ftplib and some other clients never resume). Use as ``async with FTPServer(...) as srv``.
     """
 
     def __init__(
@@ -36,6 +38,7 @@ class FTPServer:
         ssl_context: ssl.SSLContext | None = None,
         implicit_tls: bool = False,
         require_tls: bool = False,
+        require_ssl_reuse: bool = False,
         idle_timeout: float = 300.0,
         data_timeout: float = 30.0,
         max_connections: int = 512,
@@ -53,6 +56,7 @@ class FTPServer:
         self.ssl_context = ssl_context
         self.implicit_tls = implicit_tls
         self.require_tls = require_tls
+        self.require_ssl_reuse = require_ssl_reuse
         self.idle_timeout = idle_timeout
         self.data_timeout = data_timeout
         self.max_connections = max_connections

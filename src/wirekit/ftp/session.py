@@ -305,6 +305,14 @@ class Session(asyncio.Protocol):
             except (TimeoutError, OSError, ssl.SSLError):
                 sock.close()
                 raise _DataError(425, "TLS negotiation on the data connection failed.") from None
+            if self.server.require_ssl_reuse:
+                # RFC 4217 §10.2: a data connection that does not resume the control
+                # connection's TLS session may come from someone else (connection stealing).
+                ssl_obj = transport.get_extra_info("ssl_object")
+                if ssl_obj is None or not ssl_obj.session_reused:
+                    transport.abort()
+                    sock.close()
+                    raise _DataError(522, "SSL connection failed: session reuse required.")
             writer = asyncio.StreamWriter(transport, proto, reader, self.loop)
             return DataChannel(sock, reader, writer)
         return DataChannel(sock)

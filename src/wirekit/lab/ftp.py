@@ -17,7 +17,8 @@ class FTPService(LabService):
     """FTP with users ``wirekit``/``wirekit`` (all permissions) and ``reader``/``reader`` (read).
 
     Options: ``anonymous`` (bool, read-only anonymous login), ``passive_ports`` (range),
-    ``max_per_user``, ``idle_timeout``, ``data_timeout``, ``require_tls``, ``implicit_tls``.
+    ``max_per_user``, ``idle_timeout``, ``data_timeout``, ``require_tls``,
+    ``require_ssl_reuse``, ``implicit_tls``.
     """
 
     name = "ftp"
@@ -48,6 +49,7 @@ class FTPService(LabService):
             idle_timeout=self.options.get("idle_timeout", 300.0),
             data_timeout=self.options.get("data_timeout", 30.0),
             require_tls=self.options.get("require_tls", False),
+            require_ssl_reuse=self.options.get("require_ssl_reuse", False),
             implicit_tls=self.options.get("implicit_tls", False),
             auth_failure_delay=self.options.get("auth_failure_delay", 0.05),
         )

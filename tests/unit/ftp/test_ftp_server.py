@@ -413,3 +413,47 @@ def test_stalled_transfer_is_aborted_and_session_goes_on(
         assert r.cmd(b"NOOP")[0] == 200
     finally:
         r.close()
+
+
+def test_require_ssl_reuse(wirekit_lab_factory: Callable[..., LabService]) -> None:
+    import asyncio
+
+    from wirekit.ftp.aclient import AsyncFTPClient
+
+    svc = wirekit_lab_factory("ftp", require_ssl_reuse=True)
+    host, port = addr(svc)
+    ca = svc.info.extra["ca"]
+    with FTPClient(host, port, "wirekit", "wirekit", tls="explicit", ca=ca, timeout=10) as c:
+        c.write_bytes("reuse.bin", DATA)  # the client resumes the control session
+        assert c.read_bytes("reuse.bin") == DATA
+
+    async def run() -> bytes:
+        async with AsyncFTPClient(
+            host, port, "wirekit", "wirekit", tls="explicit", ca=ca, timeout=10
+        ) as a:
+            return await a.read_bytes("reuse.bin")
+
+    assert asyncio.run(run()) == DATA
+    # a data connection with a fresh TLS session is refused
+    ctx = ssl.create_default_context(cafile=ca)
+    f = ftplib.FTP_TLS(context=ctx)
+    f.connect(host, port, timeout=10)
+    f.login("wirekit", "wirekit")
+    f.prot_p()
+    f.voidcmd("TYPE I")
+    raw = f.sendcmd("PASV")
+    assert raw.startswith("227")
+    from wirekit.ftp.protocol import parse_227
+
+    _h, dport = parse_227(raw[4:])
+    plain = socket.create_connection((host, dport), timeout=10)
+    f.putcmd("RETR reuse.bin")
+    assert f.getresp().startswith("150")
+    fresh = ssl.create_default_context(cafile=ca).wrap_socket(
+        plain, server_hostname=host
+    )  # no session
+    with pytest.raises(ftplib.error_perm, match="522"):
+        f.getresp()
+    fresh.close()
+    assert f.sendcmd("NOOP").startswith("200")
+    f.close()
