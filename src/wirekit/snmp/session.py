@@ -25,7 +25,7 @@ from .message import (
 )
 from .pdu import PDU, BulkPDU, PDUType, TrapV1PDU, VarBind, error_name
 from .usm import TIME_WINDOW, USM_STATS_BY_OID, SaltCounter, USMUser, auth_error, protect, unprotect
-from .values import END_OF_MIB_VIEW, NULL, EndOfMibView, ObjectIdentifier
+from .values import NULL, EndOfMibView, ObjectIdentifier
 
 __all__ = ["ManagerSession", "Reply", "Walker", "check_error"]
 
@@ -317,15 +317,16 @@ class Walker:
         root = self.root
         n = self._root_len
         last = self.last
+        append = out.append
         for vb in pdu.varbinds:
-            oid = vb.oid
-            if oid[:n] != root or vb.value is END_OF_MIB_VIEW or type(vb.value) is EndOfMibView:
+            oid, value = vb
+            if oid[:n] != root or type(value) is EndOfMibView:
                 self.done = True
                 break
             if oid <= last:
                 self.done = True
                 raise RemoteProtocolError(f"{self.agent}: OID not increasing: {last} then {oid}")
-            out.append(vb)
+            append(vb)
             last = oid
         else:
             if not pdu.varbinds:
