@@ -48,6 +48,29 @@ HTTPX_N = 600  # httpx.AsyncClient is ~20x slower: fewer requests, same per-op f
 DOWNLOAD_MB = int(os.environ.get("WIREKIT_BENCH_HTTP_MB", "200"))
 REPS = 3
 CONCURRENCY = 50
+CONTEXT = """
+Context (the same every run; the numbers above are this run's):
+
+- The machine is shared (load 10-30 on 2 CPUs during development), so wall-time ratios move by
+  +-20 % between runs. Across five development runs the spread was: sync vs urllib3 0.82-1.06x
+  by wall and 0.96-1.06x by CPU/request; async vs aiohttp 0.77-1.04x by CPU/request and
+  0.78-1.26x by wall; async 200 MB download 0.60-1.09x curl (aiohttp itself 0.75-1.25x curl in
+  the same runs). Read the targets as "at parity" rather than "beaten by a margin".
+- Sync: wirekit drives urllib3's HTTPConnectionPool directly (pools keyed by origin and TLS
+  settings), so it skips PoolManager's per-call URL parsing and pool-key building; that buys
+  back what wirekit's own policy layer (redirects, cookies, retries, auth; ~16-20 µs/request
+  measured against a stub transport) costs.
+- Async: wirekit adds ~18 µs/request of policy over aiohttp's ClientSession and a per-read
+  socket timeout (aiohttp's default has none); it keeps aiohttp's 64 KiB read buffer, which
+  measured faster for bulk bodies than larger ones, and streams transport chunks without
+  re-chunking.
+- CLI cold start misses: `wirekit http` costs within ~5-15 % of the floor row (a bare `python -c`
+  that only imports click and urllib3 and does one GET). The floor itself is 0.38-0.41x
+  HTTPie here because importing click costs ~0.15x HTTPie on this box; 0.35x would need an
+  entry point that does not load click for `wirekit http` (the CLI root is shared), or a
+  transport lighter than urllib3 for one-shot calls. wirekit's own modules are loaded
+  lazily (no asyncio, aiohttp, zstandard or rich on this path).
+"""
 JSON_BODY = json.dumps(
     {
         "id": 1,
@@ -446,6 +469,7 @@ def main() -> None:
                 "'wirekit vs this' is wirekit's advantage: this client's time (or CPU) per request over wirekit's (>1: wirekit faster); download: throughput over curl's; cold start: wirekit's time over HTTPie's. CPU per request is the steadier figure on this shared machine.",
                 "",
                 *notes,
+                CONTEXT,
             ]
         ),
     )
