@@ -78,10 +78,10 @@ def plot(
     fig = Figure(figsize=(11, 8), dpi=100)
     FigureCanvasAgg(fig)
     ax1, ax2, ax3 = fig.subplots(3, 1, gridspec_kw={"height_ratios": [3, 2, 2]})
-    if nb:
+    if names:
         ax1.stackplot(x, *[pps[k] for k in names], labels=names)
+        ax1.legend(loc="upper right", fontsize="small")
     ax1.set_ylabel("packets/s")
-    ax1.legend(loc="upper right", fontsize="small")
     ax1.set_title(title or f"{span['n']} frames over {((span['t1'] or 0) - t0) / 1e9:.1f} s")
     ax2.plot(x, bps, color="black", linewidth=0.8)
     ax2.set_ylabel("bits/s")

@@ -307,3 +307,20 @@ def test_dask_query_needs_parquet(cap: Path) -> None:
 
     with pytest.raises(ConfigError, match="not Parquet"):
         dask_query(cap, "SELECT 1")
+
+
+def test_empty_capture_everywhere(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    from wirekit.packet.plot import plot as run_plot
+
+    empty = tmp_path / "empty.pcap"
+    empty.write_bytes(cf.pcap([]))
+    assert columns(empty).num_rows == 0
+    s = capture_stats(empty)
+    assert (s.frames, s.hierarchy, s.endpoints, s.start) == (0, [], [], None)
+    assert run_plot(empty, tmp_path / "e.png")["frames"] == 0
+    assert convert_file(empty, tmp_path / "e.parquet").frames == 0
+    assert convert_file(empty, tmp_path / "e.pcapng").frames == 0
+    assert run_query(tmp_path / "e.parquet", "SELECT count(*) AS n FROM packets").to_pylist() == [
+        {"n": 0}
+    ]
