@@ -45,3 +45,37 @@ def test_lab_tour_rows_pass(http_server: object) -> None:
     assert tour.rows and all(row.ok for row in tour.rows), [r for r in tour.rows if not r.ok]
     info = http_server.info  # type: ignore[attr-defined]
     assert info.endpoints["https"].startswith("https://") and Path(info.extra["ca"]).exists()
+
+
+SANS_IO = [
+    "urls",
+    "models",
+    "decoding",
+    "cookies",
+    "redirects",
+    "retries",
+    "timeouts",
+    "auth",
+    "content",
+    "transport",
+]
+
+
+def test_policy_modules_do_no_io() -> None:
+    """The policy core is sans-IO (DESIGN.md): only _base, the client loops and adapters touch clocks or sockets."""
+    import ast
+
+    banned = {"socket", "ssl", "asyncio", "selectors", "threading", "time"}
+    src = Path(wirekit.http.__file__).parent
+    for name in SANS_IO:
+        tree = ast.parse((src / f"{name}.py").read_text())
+        for node in ast.walk(tree):
+            mods = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom) and node.level == 0
+                else []
+            )
+            for mod in mods:
+                assert mod.split(".")[0] not in banned, f"http/{name}.py imports {mod}"
