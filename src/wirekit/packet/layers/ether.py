@@ -30,6 +30,12 @@ class Ether(Layer):
     )
     bind_field = "type"
 
+    def build_header(self, payload: bytes, ip: Layer | None) -> bytes:
+        v = self._v if self._v is not None else self._materialize()
+        if v[2] is AUTO:
+            v = [v[0], v[1], self._bind_value()]
+        return self._c.pack(v)
+
     def describe(self, ip: Layer | None = None) -> str | None:
         return f"{self.src} > {self.dst}, ethertype {ETHERTYPES.get(self.type, hex(self.type))}"
 

@@ -6,9 +6,11 @@ import struct
 from typing import Any
 
 from ...errors import DecodeError, LocalProtocolError
-from ..checksum import csum_sum, finish
+from ..checksum import checksum, csum_sum, finish
 from ..field import AUTO, Bits, Int, IPv4Addr, Var, ip4_aton
 from ..layer import Layer, Raw, _default_bindings
+
+_PSEUDO4 = struct.Struct("!4s4sxBH").pack
 
 IP_PROTOS = {
     0: "hopopt",
@@ -185,11 +187,24 @@ class IPv4(Layer):
                 v[8] = self._bind_value()
             if auto_ck:
                 v[9] = 0
-        hdr = self._pack(v)
+        hdr = self._c.pack(v)
+        if v[12]:
+            hdr += self._encode_var(v)
         if auto_ck:
-            ck = finish(csum_sum(hdr))
-            hdr = hdr[:10] + ck.to_bytes(2, "big") + hdr[12:]
+            hdr = hdr[:10] + checksum(hdr).to_bytes(2, "big") + hdr[12:]
         return hdr
+
+    def pseudo_header(self, proto: int, length: int) -> bytes:
+        """The RFC 793 §3.1 pseudo-header for an upper layer of ``length`` bytes."""
+        v = self._v if self._v is not None else self._materialize()
+        # keep the packed form: reads still give text, and the header build reuses it
+        src = v[10]
+        if src.__class__ is not bytes:
+            src = v[10] = ip4_aton(src)
+        dst = v[11]
+        if dst.__class__ is not bytes:
+            dst = v[11] = ip4_aton(dst)
+        return _PSEUDO4(src, dst, proto, length)
 
     def pseudo_sum(self, proto: int, length: int) -> int:
         """Word sum of the RFC 793 §3.1 pseudo-header for an upper layer of ``length`` bytes."""
@@ -348,10 +363,12 @@ class TCP(Layer):
                 v[4] = 5 + (len(self._encode_var(v)) // 4 if v[10] else 0)
             if auto_ck:
                 v[8] = 0
-        hdr = self._pack(v)
+        hdr = self._c.pack(v)
+        if v[10]:
+            hdr += self._encode_var(v)
         if auto_ck and ip is not None:
             seg = hdr + payload
-            ck = finish(ip.pseudo_sum(6, len(seg)) + csum_sum(seg))
+            ck = checksum(ip.pseudo_header(6, len(seg)) + seg)
             hdr = hdr[:16] + ck.to_bytes(2, "big") + hdr[18:]
         return hdr
 
@@ -410,10 +427,10 @@ class UDP(Layer):
                 v[2] = 8 + len(payload)
             if auto_ck:
                 v[3] = 0
-        hdr = self._pack(v)
+        hdr = self._c.pack(v)
         if auto_ck and ip is not None:
             seg = hdr + payload
-            ck = finish(ip.pseudo_sum(17, len(seg)) + csum_sum(seg))
+            ck = checksum(ip.pseudo_header(17, len(seg)) + seg)
             hdr = hdr[:6] + (ck or 0xFFFF).to_bytes(2, "big")  # RFC 768: 0 is sent as all ones
         return hdr
 

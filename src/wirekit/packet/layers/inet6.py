@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import struct
 from typing import Any
 
 from ...errors import DecodeError
-from ..checksum import csum_sum, finish
+from ..checksum import checksum, csum_sum
 from ..field import AUTO, Bits, Int, IPv6Addr, Var, ip6_aton, mac_aton
 from ..layer import Layer, Raw
 from .inet import IP_PROTOS
+
+_PSEUDO6 = struct.Struct("!16s16sI3xB").pack
 
 
 class IPv6(Layer):
@@ -50,6 +53,13 @@ class IPv6(Layer):
         if v[3] is AUTO:
             v[3] = len(payload)
         return super().fill_auto(v, payload, ip)
+
+    def pseudo_header(self, proto: int, length: int) -> bytes:
+        """The RFC 8200 §8.1 pseudo-header for an upper layer of ``length`` bytes."""
+        v = self._v if self._v is not None else self._materialize()
+        src = v[6] = ip6_aton(v[6])
+        dst = v[7] = ip6_aton(v[7])
+        return _PSEUDO6(src, dst, length, proto)
 
     def pseudo_sum(self, proto: int, length: int) -> int:
         """Word sum of the RFC 8200 §8.1 pseudo-header for an upper layer of ``length`` bytes."""
@@ -266,7 +276,7 @@ class ICMPv6(Layer):
         hdr = self._pack(v)
         if auto_ck and ip is not None:
             msg = hdr + payload
-            ck = finish(ip.pseudo_sum(58, len(msg)) + csum_sum(msg))
+            ck = checksum(ip.pseudo_header(58, len(msg)) + msg)
             hdr = hdr[:2] + ck.to_bytes(2, "big")
         return hdr
 
