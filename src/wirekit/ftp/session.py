@@ -604,10 +604,14 @@ class Session(asyncio.Protocol):
     def _entries(self, real: Path) -> list[tuple[str, os.stat_result]]:
         out: list[tuple[str, os.stat_result]] = []
         append = out.append
+        assert self.fs is not None
+        inside = self.fs.inside
         with os.scandir(real) as it:
             for e in it:
                 try:
-                    st = e.stat()
+                    # A symlink leading outside the root is shown as the link itself: following
+                    # it would leak the size and time of a file the user may not reach.
+                    st = e.stat(follow_symlinks=not e.is_symlink() or inside(e.path))
                 except OSError:  # a dangling symlink: show the link itself
                     try:
                         st = e.stat(follow_symlinks=False)

@@ -261,6 +261,10 @@ def test_symlink_outside_root_refused(srv: LabService, raw: Raw, tmp_path: Path)
         link.symlink_to(secret)
     raw.login()
     assert raw.cmd(b"SIZE escape")[0] == 550
+    host, port = raw.sock.getpeername()[:2]
+    with FTPClient(host, port, "wirekit", "wirekit", timeout=10) as c:
+        (entry,) = [e for e in c.list("/") if e.name == "escape"]
+        assert entry.type != "file" and entry.size != len("top secret")  # the link, not its target
     assert raw.cmd(b"EPSV")[0] == 229
     assert raw.cmd(b"RETR escape")[0] == 550
     assert raw.cmd(b"NOOP")[0] == 200
