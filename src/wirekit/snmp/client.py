@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import ConfigError, DecodeError, ReadTimeout
+from ..errors import ConfigError, ConnectError, DecodeError, ReadTimeout
 from .message import V1, V2C, V3, peek_request_id
 from .mib import name_of, parse_oid
 from .pdu import PDU, BulkPDU, PDUType, VarBind
@@ -252,7 +252,12 @@ class SNMPClient(_Common):
 
     def __init__(self, agent: str, **kwargs: Any) -> None:
         super().__init__(agent, **kwargs)
-        infos = socket.getaddrinfo(self.host, self.port, type=socket.SOCK_DGRAM)
+        try:
+            infos = socket.getaddrinfo(self.host, self.port, type=socket.SOCK_DGRAM)
+        except OSError as exc:
+            raise ConnectError(
+                f"cannot resolve SNMP agent {self.agent}: {exc}", address=self.agent
+            ) from exc
         family, _, _, _, addr = infos[0]
         self._sock = socket.socket(family, socket.SOCK_DGRAM)
         self._sock.connect(addr)  # a connected socket: the kernel drops datagrams from others
@@ -543,7 +548,12 @@ class AsyncSNMPClient(_Common):
     async def _ensure(self) -> AsyncSNMPTransport:
         if self._addr is None:
             loop = asyncio.get_running_loop()
-            infos = await loop.getaddrinfo(self.host, self.port, type=socket.SOCK_DGRAM)
+            try:
+                infos = await loop.getaddrinfo(self.host, self.port, type=socket.SOCK_DGRAM)
+            except OSError as exc:
+                raise ConnectError(
+                    f"cannot resolve SNMP agent {self.agent}: {exc}", address=self.agent
+                ) from exc
             family, _, _, _, addr = infos[0]
             self._addr = (str(addr[0]), int(addr[1]))
             if self._transport is None:

@@ -290,3 +290,10 @@ def test_views_per_user_and_community(start_agent: Any) -> None:
     with SNMPClient(agent.endpoint, timeout=2) as c:
         assert all(vb.oid[:7] == (1, 3, 6, 1, 2, 1, 2) for vb in c.walk("1.3.6.1.2.1"))
         assert isinstance(c.get_value("sysDescr.0"), NoSuchObject)
+
+
+def test_unresolvable_agent_is_a_connect_error() -> None:
+    from wirekit.errors import ConnectError
+
+    with pytest.raises(ConnectError, match=r"no-such-host\.invalid"):
+        SNMPClient("no-such-host.invalid:161")
