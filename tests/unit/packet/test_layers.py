@@ -387,3 +387,10 @@ def test_strict_parse_raises_the_payload_error_and_describe_fields() -> None:
     assert ei.value.truncated and ei.value.layer == "TCP" and ei.value.offset == 34
     table = TCP.describe_fields()
     assert "dport" in table and "flags" in table and "9 bits" in table
+
+
+def test_null_loopback_from_either_byte_order() -> None:
+    body = bytes(IPv4(dst="10.1.1.1") / ICMP())
+    for order in ("little", "big"):
+        p = Packet.parse((2).to_bytes(4, order) + body, linktype=linktype.NULL)
+        assert p[IPv4].dst == "10.1.1.1"

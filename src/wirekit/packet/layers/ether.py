@@ -143,6 +143,14 @@ class Null(Layer):
     )
     bind_field = "family"
 
+    def next_layer(self) -> type[Layer] | None:
+        fam = self.family
+        if fam > 0xFFFF:  # written on a big-endian host: the value reads byte-swapped here
+            fam = int.from_bytes(fam.to_bytes(4, "little"), "big")
+        from ..bindings import DEFAULT_BINDINGS
+
+        return (self._bnd or DEFAULT_BINDINGS).lookup(Null, fam)
+
 
 class Loopback(Layer):
     """OpenBSD loopback (LINKTYPE_LOOP): the address family in network byte order."""
