@@ -27,7 +27,7 @@ from ..errors import (
     ReadTimeout,
     TLSError,
 )
-from .client import DEFAULT_BLOCK, Progress, _check, _ep_host, parse_ftp_url
+from .client import DEFAULT_BLOCK, Progress, _check, _ep_host, _ip, parse_ftp_url
 from .listing import Entry, parse_listing, parse_mlsx_line
 from .protocol import (
     ClientConnection,
@@ -351,12 +351,20 @@ class AsyncFTPClient:
             if reply.kind != 1:
                 _check(reply, 150, 125)
             if listener is not None:
-                try:
-                    sock, _ = await asyncio.wait_for(loop.sock_accept(listener), self.timeout)
-                except TimeoutError:
-                    raise ReadTimeout(
-                        "FTP server did not open the active data connection"
-                    ) from None
+                server_ip = _ip(self._stream.peer_address[0])
+                while sock is None:
+                    try:
+                        conn, addr = await asyncio.wait_for(
+                            loop.sock_accept(listener), self.timeout
+                        )
+                    except TimeoutError:
+                        raise ReadTimeout(
+                            "FTP server did not open the active data connection"
+                        ) from None
+                    if _ip(addr[0]) == server_ip:
+                        sock = conn
+                    else:  # only the server may connect (no data-connection hijack)
+                        conn.close()
             assert sock is not None
             sock.setblocking(False)
             if self._private:

@@ -297,12 +297,18 @@ class FTPClient:
                 _check(reply, 150, 125)  # raises for refusals
             if listener is not None:
                 listener.settimeout(self.timeout)
-                try:
-                    sock, _ = listener.accept()
-                except TimeoutError:
-                    raise ReadTimeout(
-                        "FTP server did not open the active data connection"
-                    ) from None
+                server_ip = _ip(self._stream.peer_address[0])
+                while sock is None:
+                    try:
+                        conn, addr = listener.accept()
+                    except TimeoutError:
+                        raise ReadTimeout(
+                            "FTP server did not open the active data connection"
+                        ) from None
+                    if _ip(addr[0]) == server_ip:
+                        sock = conn
+                    else:  # only the server may connect (no data-connection hijack)
+                        conn.close()
             assert sock is not None
             sock.settimeout(self.timeout)
             if self._private:
@@ -592,3 +598,8 @@ def _close_data(sock: socket.socket) -> None:
 
 def _ep_host(host: str) -> str:
     return f"[{host}]" if ":" in host and not host.startswith("[") else host
+
+
+def _ip(host: str) -> str:
+    # An IPv4 peer seen through a dual-stack socket looks like ::ffff:a.b.c.d.
+    return host[7:] if host.startswith("::ffff:") else host
