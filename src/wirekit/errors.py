@@ -161,7 +161,7 @@ class Timeout(TransportError, TimeoutError):
         return str(self.args[0]) if self.args else "timed out"
 
 
-class ConnectTimeout(Timeout, ConnectError):  # type: ignore[misc]
+class ConnectTimeout(Timeout, ConnectError):
     """The connection was not made in time."""
 
     def __init__(self, message: str = "connect timed out", *, address: object = None) -> None:

@@ -12,7 +12,9 @@ def hexdump(data: bytes, *, width: int = 16, offset: int = 0, prefix: str = "") 
         chunk = data[i : i + width]
         groups = " ".join(chunk[j : j + 4].hex(" ") for j in range(0, len(chunk), 4))
         hex_width = width * 3 + (width // 4 - 1) - 1
-        lines.append(f"{prefix}{offset + i:08x}  {groups:<{hex_width}}  |{chunk.translate(_PRINTABLE).decode('ascii')}|")
+        lines.append(
+            f"{prefix}{offset + i:08x}  {groups:<{hex_width}}  |{chunk.translate(_PRINTABLE).decode('ascii')}|"
+        )
     if not data:
         lines.append(f"{prefix}{offset:08x}  (empty)")
     return "\n".join(lines)
