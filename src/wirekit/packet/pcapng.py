@@ -38,6 +38,7 @@ SHB_HARDWARE = 2
 SHB_OS = 3
 SHB_USERAPPL = 4
 MAX_BLOCK = 1 << 26
+_CHUNK = 1 << 20
 
 _new = tuple.__new__
 
@@ -135,18 +136,22 @@ class PcapNgReader:
         read = self._f.read
         buf = self._pending
         self._pending = b""
+        pos = 0  # blocks are read from buf[pos:]; buf is refilled in 1 MiB steps, never sliced per block
+        unpack_from = struct.unpack_from
         while True:
-            if len(buf) < 12:
-                more = read(1 << 16)
+            have = len(buf) - pos
+            if have < 12:
+                more = read(_CHUNK)
                 if not more:
-                    if buf:
-                        self._cut(self._offset, len(buf))
+                    if have:
+                        self._cut(self._offset, have)
                     return
-                buf += more
+                buf = buf[pos:] + more
+                pos = 0
                 continue
-            btype = struct.unpack_from(self.bo + "I", buf)[0]
+            btype = unpack_from(self.bo + "I", buf, pos)[0]
             if btype == SHB:
-                magic = struct.unpack_from("<I", buf, 8)[0]
+                magic = unpack_from("<I", buf, pos + 8)[0]
                 if magic == BYTE_ORDER_MAGIC:
                     self.bo = "<"
                 elif magic == 0x4D3C2B1A:
@@ -158,27 +163,28 @@ class PcapNgReader:
                         layer="pcapng",
                     )
             bo = self.bo
-            total = struct.unpack_from(bo + "I", buf, 4)[0]
+            total = unpack_from(bo + "I", buf, pos + 4)[0]
             if total < 12 or total % 4 or total > MAX_BLOCK:
                 raise DecodeError(
                     f"bad block length {total}", offset=self._offset + 4, layer="pcapng"
                 )
-            while len(buf) < total:
-                more = read(max(1 << 16, total - len(buf)))
+            if have < total:
+                more = read(max(_CHUNK, total - have))
                 if not more:
-                    self._cut(self._offset, len(buf))
+                    self._cut(self._offset, have)
                     return
-                buf += more
-            body = buf[8 : total - 4]
-            if struct.unpack_from(bo + "I", buf, total - 4)[0] != total:
+                buf = buf[pos:] + more
+                pos = 0
+                continue
+            if unpack_from(bo + "I", buf, pos + total - 4)[0] != total:
                 raise DecodeError(
                     "block trailer length differs from header",
                     offset=self._offset + total - 4,
                     layer="pcapng",
                 )
-            got = self._block(btype, body)
+            got = self._block(btype, buf[pos + 8 : pos + total - 4])
             self._offset += total
-            buf = buf[total:]
+            pos += total
             if got is not None:
                 yield got
 
