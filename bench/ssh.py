@@ -444,33 +444,50 @@ def case_sftp_wirekit_down(spec: dict[str, object]) -> dict[str, float]:
 
 
 def _openssh_sftp(spec: dict[str, object], up: bool) -> dict[str, float]:
-    local = Path(str(spec["tmp"])) / "os-down.bin"
-    remote = Path(str(spec["remote_dir"])) / "os-up.bin"
-    cmd = f"put {spec['data']} {remote}" if up else f"get {spec['data']} {local}"
-    batch = Path(str(spec["tmp"])) / f"batch-{os.getpid()}"
-    batch.write_text(cmd + "\n")
-    argv = [
-        "sftp", "-F", "/dev/null", "-i", str(spec["key"]), "-P", str(spec["port"]), "-c", GCM,
-        "-o", f"UserKnownHostsFile={spec['known_hosts']}", "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes",
-        "-o", "IdentitiesOnly=yes", "-o", "KexAlgorithms=curve25519-sha256", "-b", str(batch), "root@127.0.0.1",
-    ]  # fmt: skip
-    # the connection set-up is measured separately (an empty batch) and subtracted
-    empty = Path(str(spec["tmp"])) / f"empty-{os.getpid()}"
-    empty.write_text("pwd\n")
-    setup = []
+    """OpenSSH sftp's transfer time without its process and connection set-up: a batch with two
+    transfers minus a batch with one (min of two each), so nothing is estimated or subtracted twice."""
+    tmp = Path(str(spec["tmp"]))
+    remote_dir = Path(str(spec["remote_dir"]))
+
+    def cmd(i: int) -> str:
+        return (
+            f"put {spec['data']} {remote_dir}/os-up{i}.bin"
+            if up
+            else f"get {spec['data']} {tmp}/os-down{i}.bin"
+        )
+
+    def batch(n: int) -> Path:
+        b = tmp / f"batch-{os.getpid()}-{n}"
+        b.write_text("".join(cmd(i) + "\n" for i in range(n)))
+        return b
+
+    def argv(b: Path) -> list[str]:
+        return [
+            "sftp", "-F", "/dev/null", "-i", str(spec["key"]), "-P", str(spec["port"]), "-c", GCM,
+            "-o", f"UserKnownHostsFile={spec['known_hosts']}", "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes",
+            "-o", "IdentitiesOnly=yes", "-o", "KexAlgorithms=curve25519-sha256", "-b", str(b), "root@127.0.0.1",
+        ]  # fmt: skip
+
+    best: dict[int, tuple[float, float]] = {}
     for _ in range(2):
-        t = time.perf_counter()
-        subprocess.run([*argv[:-3], "-b", str(empty), argv[-1]], check=True, capture_output=True)
-        setup.append(time.perf_counter() - t)
-    t, c0 = time.perf_counter(), _cpu()
-    subprocess.run(argv, check=True, capture_output=True)
-    wall = time.perf_counter() - t - min(setup)
-    path = remote if up else local
-    size = path.stat().st_size
-    r = {"wall": wall, "cpu": _cpu() - c0, "n": 1, "mbps": size / 1e6 / wall, "size": size}
-    if not up:
-        local.unlink()
-    return r
+        for n in (1, 2):
+            t, c0 = time.perf_counter(), _cpu()
+            subprocess.run(argv(batch(n)), check=True, capture_output=True)
+            wall, cpu = time.perf_counter() - t, _cpu() - c0
+            if n not in best or wall < best[n][0]:
+                best[n] = (wall, cpu)
+    size = Path(str(spec["data"])).stat().st_size
+    wall = max(best[2][0] - best[1][0], 1e-3)
+    for i in (0, 1):
+        (remote_dir / f"os-up{i}.bin").unlink(missing_ok=True)
+        (tmp / f"os-down{i}.bin").unlink(missing_ok=True)
+    return {
+        "wall": wall,
+        "cpu": max(best[2][1] - best[1][1], 0.0),
+        "n": 1,
+        "mbps": size / 1e6 / wall,
+        "size": size,
+    }
 
 
 def case_sftp_openssh_up(spec: dict[str, object]) -> dict[str, float]:
@@ -778,10 +795,12 @@ def main() -> None:
             f"to many real hosts (Fabric {_ms(fan['fan_fabric']['cpu'] / N_FAN)} ms, parallel-ssh {_ms(fan['fan_pssh']['cpu'] / N_FAN)} ms "
             f"(C library, and it verifies no host keys)). Fabric also returned {fab_rows:.0f} result row(s) for {N_FAN} sessions: its "
             "GroupResult collapses equal hosts; wirekit keeps one row per index.",
-            "- SFTP: the wirekit client is not CPU-bound (its CPU time is well under the wall time), so it waits on the "
-            "loaded server core. Identical back-to-back transfers swung 33-62 MB/s; across full runs the ratio to OpenSSH "
-            "sftp ranged 0.49-1.0x up and 0.5-1.16x down. Uploads now keep 16 writes in flight (A/B: about 0.9x OpenSSH "
-            "on average, 128 in flight about 0.8x). The table keeps the best of two rounds per client to damp this.",
+            "- SFTP: the client process shares its CPU with other tenants, so throughput follows CPU per byte. wirekit "
+            "(asyncssh underneath: Python work per 32 KiB SSH packet and per SFTP request) spends about 2-3x the CPU per "
+            "byte of OpenSSH's sftp, and under contention that becomes about the same factor in MB/s; the quiet-box research "
+            "run had asyncssh with AES-GCM at 0.72x (up) and 0.83x (down) of OpenSSH. Requests in flight made no difference "
+            "in A/B runs (16, 128 and 512 all within noise). Single transfers swing ~2x here, so the table keeps the best of "
+            "two rounds per client.",
             "- Sequential, sync facade: within noise of raw asyncssh (0.86-1.09x across runs); the portal thread costs about "
             "0.6 ms CPU per call (two thread wake-ups) over the async client, which itself uses the least CPU per command.",
             "- Test server CPU: 5-7x cheaper than sshd in the same run; asyncssh's server also rebuilds its per-connection "
@@ -800,7 +819,7 @@ def main() -> None:
         + "\n".join(notes)
         + f"\n\nSetup: private sshd (OpenSSH, internal-sftp, MaxStartups/MaxSessions 2000) pinned to CPU 1; each client case a fresh process pinned to CPU 0. "
         f"Sequential: {N_SEQ} `echo hi` (ControlMaster {N_CM}), best of two interleaved rounds; fan-out: {N_FAN} connections opened at once, one command each; "
-        f"SFTP uses {SFTP_MB} MB (not 200 MB, to keep the run short; throughput is per-byte so the ratio holds), best of two interleaved rounds, OpenSSH rows have their measured connection set-up subtracted. "
+        f"SFTP uses {SFTP_MB} MB (not 200 MB, to keep the run short; throughput is per-byte so the ratio holds), best of two interleaved rounds, OpenSSH sftp's rate is a two-transfer batch minus a one-transfer batch (its process and connection set-up cancel out). "
         "CPU per operation is the steadiest figure; wall times share the box with other engineers' work.",
     )
 
