@@ -221,7 +221,13 @@ class MissingExtraError(WirekitError, ImportError):
 
 
 class AuthenticationError(WirekitError):
-    """Credentials were refused (SSH, SMTP, FTP, SNMPv3)."""
+    """Credentials were refused (SSH, SMTP, FTP, SNMPv3).
+
+    ``check`` names the check that failed when the protocol says (for SNMPv3:
+    ``unknownUserName``, ``wrongDigest``, ``decryptionError``, ``unsupportedSecLevel``).
+    """
+
+    check: str | None = None
 
 
 class ReplyError(WirekitError):
