@@ -74,6 +74,8 @@ class Reply:
         """
         code = str(self.code)
         prefix = f"{self.enhanced} " if enhanced and self.enhanced else ""
+        if "\n" not in self.text:
+            return f"{code} {prefix}{self.text}\r\n".encode()
         lines = self.lines
         out = [f"{code}-{prefix}{line}\r\n" for line in lines[:-1]]
         out.append(f"{code} {prefix}{lines[-1]}\r\n")
