@@ -252,9 +252,15 @@ def _walk(
     return _arr(starts), pos, done
 
 
-def _lockstep(buf: np.ndarray, start: int, end: int, bo: str) -> tuple[np.ndarray, int] | None:
+def _lockstep(
+    buf: np.ndarray, start: int, end: int, bo: str, ng: bool = False
+) -> tuple[np.ndarray, int] | None:
     """Record offsets from ``start`` (a record) to the first record at or after ``end``,
     found by walking many segments' chains at once with numpy.
+
+    ``ng``: the records are pcapng blocks (length at +4, the whole block), and only
+    Enhanced Packet Blocks are accepted: any other block in the window (a new section or
+    interface, statistics) returns None so the Python scan handles it.
 
     Each segment's first record is guessed from plausible header bytes (timestamp near the
     window's first record, lengths in range); each chain is checked against the landing
@@ -264,6 +270,7 @@ def _lockstep(buf: np.ndarray, start: int, end: int, bo: str) -> tuple[np.ndarra
     size = buf.shape[0]
     mv = buf.data
     cap_of = struct.Struct(bo + "I").unpack_from
+    len_at, extra = (4, 0) if ng else (8, 16)
     nseg = (end - start) // SEGMENT
     if nseg < 4 or end + PROBE + 32 > size:
         return None
@@ -276,6 +283,16 @@ def _lockstep(buf: np.ndarray, start: int, end: int, bo: str) -> tuple[np.ndarra
 
     def probe(h: np.ndarray, J: int) -> Any:
         """Plausible header starts among the first ``J`` offsets of each row of ``h``."""
+        if ng:  # an EPB: type 6, a total length that is a multiple of 4 and below 64 KiB
+            if bo == "<":
+                ok = (h[:, 0:J] == EPB) & (h[:, 1 : 1 + J] == 0) & (h[:, 2 : 2 + J] == 0)
+                ok &= (h[:, 3 : 3 + J] == 0) & (h[:, 6 : 6 + J] == 0) & (h[:, 7 : 7 + J] == 0)
+                ok &= (h[:, 4 : 4 + J] & 3) == 0
+            else:
+                ok = (h[:, 3 : 3 + J] == EPB) & (h[:, 0:J] == 0) & (h[:, 1 : 1 + J] == 0)
+                ok &= (h[:, 2 : 2 + J] == 0) & (h[:, 4 : 4 + J] == 0) & (h[:, 5 : 5 + J] == 0)
+                ok &= (h[:, 7 : 7 + J] & 3) == 0
+            return ok
         if bo == "<":
             ok = (h[:, 3 : 3 + J] == first[3]) & (h[:, 2 : 2 + J] == first[2])
             ok &= (h[:, 11 : 11 + J] == 0) & (h[:, 15 : 15 + J] == 0) & (h[:, 7 : 7 + J] < 0x40)
@@ -300,13 +317,22 @@ def _lockstep(buf: np.ndarray, start: int, end: int, bo: str) -> tuple[np.ndarra
     def plausible(p: int) -> bool:
         if p + 16 > size:
             return False
+        if ng:
+            btype, blen = cap_of(mv, p)[0], cap_of(mv, p + 4)[0]
+            return bool(
+                btype == EPB
+                and blen % 4 == 0
+                and 32 <= blen <= MAX_RECORD
+                and p + blen <= size
+                and cap_of(mv, p + blen - 4)[0] == blen
+            )
         h = bytes(buf[p : p + 16])
         cap, orig = cap_of(h, 8)[0], cap_of(h, 12)[0]
         same = h[2:4] == hi[2:4] if bo == "<" else h[0:2] == hi[0:2]
         return same and cap <= orig and cap <= MAX_RECORD
 
     def _next_ok(c: int) -> bool:
-        nxt = c + 16 + cap_of(mv, c + 8)[0]
+        nxt = c + extra + cap_of(mv, c + len_at)[0]
         return nxt >= end or plausible(nxt)
 
     for k in np.flatnonzero(hit).tolist():
@@ -336,8 +362,8 @@ def _lockstep(buf: np.ndarray, start: int, end: int, bo: str) -> tuple[np.ndarra
     lim = size - 16
     while True:
         steps.append(np.where(live, pos, -1))
-        caps = v4[np.minimum(pos, lim) + 8].view(u32).astype(np.int64)
-        pos = np.where(live, pos + 16 + caps, pos)
+        caps = v4[np.minimum(pos, lim) + len_at].view(u32).astype(np.int64)
+        pos = np.where(live, pos + extra + caps, pos)
         live = pos < stop
         # A step costs the same however few chains are left: finish the last few in Python.
         if len(steps) % 8 == 0 and int(np.count_nonzero(live)) <= STRAGGLERS:
@@ -348,13 +374,19 @@ def _lockstep(buf: np.ndarray, start: int, end: int, bo: str) -> tuple[np.ndarra
     landing = pos
     views = (
         [mv[k : k + (size - k) // 4 * 4].cast("I") for k in range(4)]
-        if (bo == "<") == (sys.byteorder == "little")
+        if (bo == "<") == (sys.byteorder == "little") and not ng
         else []
     )
+
+    def walk(p: int, stop: int) -> tuple[np.ndarray, int, bool]:
+        if ng:
+            return _walk_blocks(mv, cap_of, p, stop, size)
+        return _walk(mv, views, cap_of, p, stop, size)
+
     try:
         tails: dict[int, np.ndarray] = {}
         for i in np.flatnonzero(live).tolist():
-            starts, nxt, done = _walk(mv, views, cap_of, int(pos[i]), int(stop[i]), size)
+            starts, nxt, done = walk(int(pos[i]), int(stop[i]))
             if done:
                 return None
             tails[i] = starts
@@ -369,7 +401,7 @@ def _lockstep(buf: np.ndarray, start: int, end: int, bo: str) -> tuple[np.ndarra
                 fixed[i] = np.zeros(0, np.int64)
                 landing[i] = prev
                 continue
-            starts, nxt, done = _walk(mv, views, cap_of, prev, int(stop[i]), size)
+            starts, nxt, done = walk(prev, int(stop[i]))
             if done:
                 return None
             fixed[i] = starts
@@ -389,14 +421,36 @@ def _lockstep(buf: np.ndarray, start: int, end: int, bo: str) -> tuple[np.ndarra
         out = np.concatenate(parts)
     else:
         out = mat[mat >= 0]
-    caps = v4[out + 8].view(u32)
-    if (
-        out.shape[0] == 0
-        or int(caps.max()) > MAX_RECORD
-        or int(out[-1]) + 16 + int(caps[-1]) > size
-    ):
-        return None  # a corrupt or cut record: the Python walk reports it precisely
+    if out.shape[0] == 0:
+        return None
+    lens = v4[out + len_at].view(u32).astype(np.int64)
+    if ng:
+        types = v4[out].view(u32)
+        bad = bool((types != EPB).any()) or bool(((lens % 4) != 0).any()) or int(lens.min()) < 32
+        last_end = int(out[-1]) + int(lens[-1])
+    else:
+        bad = False
+        last_end = int(out[-1]) + 16 + int(lens[-1])
+    if bad or int(lens.max()) > MAX_RECORD or last_end > size:
+        return None  # another block type, a corrupt or cut record: the Python scan handles it
     return out, int(landing[-1])
+
+
+def _walk_blocks(
+    mv: Any, cap_of: Any, pos: int, stop: int, size: int
+) -> tuple[np.ndarray, int, bool]:
+    """Follow a chain of pcapng Enhanced Packet Blocks in Python (the lockstep fix-up path)."""
+    starts: array[int] = array("q")
+    add = starts.append
+    while pos < stop:
+        if pos + 12 > size:
+            return _arr(starts), pos, True
+        btype, blen = cap_of(mv, pos)[0], cap_of(mv, pos + 4)[0]
+        if btype != EPB or blen < 32 or blen % 4 or pos + blen > size:
+            return _arr(starts), pos, True  # not ours to handle: the caller falls back
+        add(pos)
+        pos += blen
+    return _arr(starts), pos, False
 
 
 # -- pcapng ------------------------------------------------------------------------------------
@@ -470,13 +524,29 @@ def _scan_pcapng(buf: np.ndarray, batch: int, state: Scan) -> Iterator[Frames]:
         )
         for o in "<>"
     }
+    big = 0
     while True:
+        # Runs of Enhanced Packet Blocks (the bulk of a capture) are found by the vectorised
+        # lockstep walk; anything else (sections, interfaces, other blocks, the tail of the
+        # file, a corrupt block) by the Python loop below, one batch at a time.
+        if pos > 0 and ifaces and size - pos > WINDOW + (1 << 17):
+            got = _lockstep(buf, pos, pos + WINDOW, bo, ng=True)
+            if got is not None:
+                found, pos = got
+                for lo in range(0, found.shape[0], batch):
+                    sl = found[lo : lo + batch]
+                    m = sl.shape[0]
+                    kinds_np = np.full(m, big, np.int8)
+                    yield _pcapng_frames(
+                        buf, sl, kinds_np, np.full(m, section_base, np.int64), epb_dt, ifaces
+                    )
+                    state.frames += m
+                continue
         # Each entry: block offset; kind and section info go to parallel arrays.
         blocks: array[int] = array("q")
         kinds: array[int] = array("b")  # 0 EPB/OPB little, 1 EPB/OPB big, 2 SPB little, 3 SPB big
         bases: array[int] = array("q")
         add, addk, addb = blocks.append, kinds.append, bases.append
-        big = 0
         count = 0
         while count < batch:
             if pos + 12 > size:

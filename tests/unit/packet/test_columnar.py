@@ -435,3 +435,67 @@ def test_lockstep_scan_finds_the_same_records(
     cut = data[: len(data) - 10]
     with pytest.warns(CaptureTruncatedWarning):
         assert columns(cut).num_rows == len(whole) - 1
+
+
+@pytest.mark.parametrize("byteorder", ["<", ">"])
+def test_lockstep_scan_of_pcapng_blocks(monkeypatch: pytest.MonkeyPatch, byteorder: str) -> None:
+    from wirekit.packet import _colscan
+
+    frames = [f for _, f in cf_frames(3000)]
+    # two sections: the second (other byte order, two interfaces) makes the scan fall back
+    data = cf.pcapng(
+        [
+            (byteorder, [(1, 9)], [(0, T0 + i, f) for i, f in enumerate(frames[:2000])]),
+            (
+                ">" if byteorder == "<" else "<",
+                [(101, 6), (1, 6)],
+                [(1, 7 + i, f) for i, f in enumerate(frames[2000:])],
+            ),
+        ]
+    )
+
+    def rows_of(t: object) -> list[dict[str, object]]:
+        return t.to_pylist()  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(_colscan, "_lockstep", lambda *a, **k: None)
+    want = rows_of(columns(data))
+    monkeypatch.undo()
+    calls: list[bool] = []
+    real = _colscan._lockstep
+
+    def spy(*a: object, **k: object) -> object:
+        r = real(*a, **k)  # type: ignore[arg-type]
+        calls.append(r is not None)
+        return r
+
+    monkeypatch.setattr(_colscan, "_lockstep", spy)
+    monkeypatch.setattr(_colscan, "WINDOW", 1 << 16)
+    monkeypatch.setattr(_colscan, "SEGMENT", 1 << 11)
+    monkeypatch.setattr(_colscan, "PROBE", 1024)
+    got = rows_of(columns(data, batch_size=700))
+    assert got == want and len(got) == 3000
+    assert any(calls)
+    assert {r["interface"] for r in got} == {0, 2}
+
+
+def cf_frames(n: int) -> list[tuple[int, bytes]]:
+    """The frames of _varied_capture, without the pcap framing."""
+    out = []
+    for i in range(n):
+        kind = i % 4
+        if kind == 0:
+            f = cf.eth(cf.ipv4(cf.tcp(i % 65536, 80, payload=b"p" * (i % 300)), 6), 0x0800)
+        elif kind == 1:
+            f = cf.eth(
+                cf.ipv4(cf.udp(9, 53, cf.dns(i % 65536, f"h{i % 11}.example")), 17),
+                0x0800,
+                vlans=(5,),
+            )
+        elif kind == 2:
+            # payload that looks like EPB headers, to mislead the lockstep sync
+            fake = struct.pack("<IIIIIII", 6, 64, 0, 0, 0, 32, 32) * 4
+            f = cf.eth(cf.ipv4(cf.udp(1, 2, fake), 17), 0x0800)
+        else:
+            f = cf.eth(cf.ipv6(cf.udp(i % 65536, 7, b"x" * (i % 900)), 17), 0x86DD)
+        out.append((i, f))
+    return out
