@@ -795,13 +795,14 @@ def main() -> None:
             f"to many real hosts (Fabric {_ms(fan['fan_fabric']['cpu'] / N_FAN)} ms, parallel-ssh {_ms(fan['fan_pssh']['cpu'] / N_FAN)} ms "
             f"(C library, and it verifies no host keys)). Fabric also returned {fab_rows:.0f} result row(s) for {N_FAN} sessions: its "
             "GroupResult collapses equal hosts; wirekit keeps one row per index.",
-            "- SFTP: the client process shares its CPU with other tenants, so throughput follows CPU per byte. wirekit "
-            "(asyncssh underneath: Python work per 32 KiB SSH packet and per SFTP request) spends about 2-3x the CPU per "
-            "byte of OpenSSH's sftp, and under contention that becomes about the same factor in MB/s; the quiet-box research "
-            "run had asyncssh with AES-GCM at 0.72x (up) and 0.83x (down) of OpenSSH. Requests in flight made no difference "
-            "in A/B runs (16, 128 and 512 all within noise). Single transfers swing ~2x here, so the table keeps the best of "
-            "two rounds per client.",
-            "- Sequential, sync facade: within noise of raw asyncssh (0.86-1.09x across runs); the portal thread costs about "
+            "- SFTP upload (missed; download meets its targets): not pinned down. Ruled out: requests in flight "
+            "(16, 128 and 512 within noise in A/B runs) and local reads. wirekit's client (asyncssh underneath: Python "
+            "work per 32 KiB SSH packet and per SFTP request) spends about 2x OpenSSH's CPU per byte, and on this shared "
+            "box the upload side, where the client pushes every byte, suffers most; paramiko's pipelined 32 KiB writes "
+            "matched or beat it in some runs. Quiet-box research: asyncssh + AES-GCM at 0.72x OpenSSH up, 0.83x down. "
+            "Single transfers swing ~2x here, so the table keeps the best of two rounds per client.",
+            "- Sequential: sshd's fork+exec per command dominates, so single runs swing (the sync facade ranged 0.86-1.67x "
+            "the best raw client across development runs); the portal thread costs about "
             "0.6 ms CPU per call (two thread wake-ups) over the async client, which itself uses the least CPU per command.",
             "- Test server CPU: 5-7x cheaper than sshd in the same run; asyncssh's server also rebuilds its per-connection "
             "options in a thread pool at auth time (reload_config), a cost wirekit cannot remove from outside.",
