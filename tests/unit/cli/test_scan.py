@@ -27,7 +27,9 @@ def ports() -> Iterator[tuple[int, int]]:
 
 def test_scan_json_lists_open_ports(ports: tuple[int, int]) -> None:
     open_port, closed_port = ports
-    result = CliRunner().invoke(cli, ["scan", "127.0.0.1", "--ports", f"{open_port},{closed_port}", "--json"])
+    result = CliRunner().invoke(
+        cli, ["scan", "127.0.0.1", "--ports", f"{open_port},{closed_port}", "--json"]
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["scanned"] == 2 and data["open"] == 1 and data["closed"] == 1
@@ -37,7 +39,21 @@ def test_scan_json_lists_open_ports(ports: tuple[int, int]) -> None:
 
 def test_scan_json_all_includes_closed(ports: tuple[int, int]) -> None:
     open_port, closed_port = ports
-    result = CliRunner().invoke(cli, ["scan", "127.0.0.1", "-p", f"{closed_port},{open_port}", "--all", "--json", "-c", "1", "--rate", "100"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "scan",
+            "127.0.0.1",
+            "-p",
+            f"{closed_port},{open_port}",
+            "--all",
+            "--json",
+            "-c",
+            "1",
+            "--rate",
+            "100",
+        ],
+    )
     assert result.exit_code == 0, result.output
     states = {p["port"]: p["state"] for p in json.loads(result.stdout)["ports"]}
     assert states == {open_port: "open", closed_port: "closed"}
