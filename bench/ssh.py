@@ -795,12 +795,12 @@ def main() -> None:
             f"to many real hosts (Fabric {_ms(fan['fan_fabric']['cpu'] / N_FAN)} ms, parallel-ssh {_ms(fan['fan_pssh']['cpu'] / N_FAN)} ms "
             f"(C library, and it verifies no host keys)). Fabric also returned {fab_rows:.0f} result row(s) for {N_FAN} sessions: its "
             "GroupResult collapses equal hosts; wirekit keeps one row per index.",
-            "- SFTP upload (missed; download meets its targets): not pinned down. Ruled out: requests in flight "
-            "(16, 128 and 512 within noise in A/B runs) and local reads. wirekit's client (asyncssh underneath: Python "
-            "work per 32 KiB SSH packet and per SFTP request) spends about 2x OpenSSH's CPU per byte, and on this shared "
-            "box the upload side, where the client pushes every byte, suffers most; paramiko's pipelined 32 KiB writes "
-            "matched or beat it in some runs. Quiet-box research: asyncssh + AES-GCM at 0.72x OpenSSH up, 0.83x down. "
-            "Single transfers swing ~2x here, so the table keeps the best of two rounds per client.",
+            "- SFTP upload (missed; download meets its targets): not pinned down. Throughput stayed ~60 MB/s with 2, 4, "
+            "16, 128 or 512 write requests in flight (so not concurrency, nor the 2 MiB window), and the client sat idle about "
+            "two thirds of the wall time (CPU 0.3 s for 60 MB), so it waits on sshd, which served OpenSSH's 32 KiB writes "
+            "about 2x faster than asyncssh's 255 KiB ones; 32-64 KiB blocks from asyncssh were slower still (more Python per "
+            "request). Quiet-box research: asyncssh + AES-GCM at 0.72x OpenSSH up, 0.83x down. Single transfers swing ~2x "
+            "here, so the table keeps the best of two rounds per client.",
             "- Sequential: sshd's fork+exec per command dominates, so single runs swing (the sync facade ranged 0.86-1.67x "
             "the best raw client across development runs); the portal thread costs about "
             "0.6 ms CPU per call (two thread wake-ups) over the async client, which itself uses the least CPU per command.",
