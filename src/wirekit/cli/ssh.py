@@ -189,7 +189,7 @@ def run(
     wirekit ssh run -f hosts.txt -p 50 --rate 20 --json -- 'df -h /'
     wirekit ssh run -f hosts.txt --stream -- 'tail -n 5 /var/log/syslog'
     """
-    from ..errors import ConfigError
+    from ..errors import ConfigError, ConnectError, RemoteCommandFailed
     from ..ssh.inventory import from_ssh_config, load_inventory, parse_target
 
     opts = _options(conn)
@@ -259,11 +259,14 @@ def run(
             f"{s.total} hosts: {s.ok} ok, {s.failed} failed, {s.unreachable} unreachable in {s.wall:.2f}s",
             err=True,
         )
+    # The exit code comes from the error type (errors.EXIT_CODES): 3 unreachable, 7 failed.
     s = result.summary
     if s.unreachable:
-        raise click.exceptions.Exit(3)
+        raise ConnectError(f"{s.unreachable} of {s.total} hosts unreachable ({s.failed} failed)")
     if s.failed:
-        raise click.exceptions.Exit(7)
+        raise RemoteCommandFailed(
+            "failed", f"{s.failed} of {s.total} hosts", f"{s.failed} of {s.total} hosts failed"
+        )
 
 
 def _run_with_progress(

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from peerlib import free_port, wait_tcp
 from wirekit.cli import cli
 from wirekit.cli.ssh import _parse_forward
+from wirekit.errors import ConnectError, RemoteCommandFailed, exit_code_for
 
 
 def _conn(ssh_env) -> list[str]:
@@ -56,7 +57,8 @@ def test_run_table_and_exit_code(runner, ssh_env):
             "hi",
         ],
     )
-    assert r.exit_code == 3, r.output  # an unreachable host -> ConnectError's exit code
+    # an unreachable host -> ConnectError, exit code 3 through the root runner's table
+    assert isinstance(r.exception, ConnectError) and exit_code_for(r.exception) == 3, r.output
     assert r.output.count("hi") >= 2 and "unreachable" in r.output
     assert "3 hosts: 2 ok, 0 failed, 1 unreachable" in r.output
 
@@ -80,7 +82,7 @@ def test_run_json_and_out_dir(runner, ssh_env, tmp_path):
             "echo $USER; echo e >&2; exit 1",
         ],
     )
-    assert r.exit_code == 7
+    assert isinstance(r.exception, RemoteCommandFailed) and exit_code_for(r.exception) == 7
     data = json.loads(r.output)
     assert data["summary"] == {
         **data["summary"],
@@ -281,3 +283,24 @@ def test_run_stream_prefixes_lines(runner, ssh_env):
     )
     assert r.exit_code == 0, r.output
     assert f"[{ssh_env.target}] one" in r.output and f"[{ssh_env.target}] two" in r.output
+
+
+def test_run_exit_code_through_the_real_entry_point(ssh_env):
+    """The installed `wirekit` command returns 3 when a host is unreachable (not 0)."""
+    env = {**os.environ, "WK_TEST_PW": ssh_env.password}
+    argv = [
+        sys.executable,
+        "-m",
+        "wirekit",
+        "ssh",
+        "run",
+        "-H",
+        f"wk@127.0.0.1:{free_port()}",
+        *_conn(ssh_env),
+        "--no-progress",
+        "--",
+        "true",
+    ]
+    r = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=60)
+    assert r.returncode == 3, r.stderr
+    assert "unreachable" in r.stderr
