@@ -401,9 +401,9 @@ def _decode(buf: np.ndarray, fr: Frames) -> dict[str, Any]:
         b12 = h.u8(12)
         cols["tcp_flags"] = (((b12 & 1) << 8) | h.u8(13), tcp & (av >= 14))
         cols["window"] = (h.be16(14), tcp & (av >= 16))
-        t0 = h.u8(0)
-        cols["icmp_type"] = (t0, icmp & (av >= 1))
-        cols["icmp_code"] = (h.u8(1), icmp & (av >= 2))
+        # ICMP type and code are the bytes that TCP/UDP use for the source port.
+        cols["icmp_type"] = (sport >> 8, icmp & (av >= 1))
+        cols["icmp_code"] = (sport & 0xFF, icmp & (av >= 2))
         doff = (b12 >> 4) * 4
         payload = np.where(tcp, payload - doff, np.where(udp | icmp, payload - 8, payload))
         payload_ok = ip & (payload >= 0) & ~(tcp & ((av < 13) | (doff < 20)))
@@ -414,15 +414,21 @@ def _decode(buf: np.ndarray, fr: Frames) -> dict[str, Any]:
     text = None
     dns = udp_ok & (_isin(sport, DNS_PORTS) | _isin(dport, DNS_PORTS)) & (cap - l4 >= 20)
     if dns.any():
-        base = l4 + 8
-        h = _At(b, base, dns, 12)
-        flags = h.be16(2)
-        cols["dns_id"] = (h.be16(0), dns)
-        cols["dns_qr"] = ((flags >> 15).astype(bool), dns)
-        cols["dns_rcode"] = (flags & 15, dns)
-        q = dns & (h.be16(4) >= 1)
-        rows = np.flatnonzero(q)
-        text = _qnames(b, cols, rows, base[rows] + 12)
+        # DNS is a minority of frames: read its header for those rows only, then scatter.
+        drows = np.flatnonzero(dns)
+        base = l4[drows] + 8
+        dh = b.window(drows, base, 12)
+        flags = be16(dh, 2)
+        for name, vals in (
+            ("dns_id", be16(dh, 0)),
+            ("dns_qr", flags >> 15),
+            ("dns_rcode", flags & 15),
+        ):
+            full = np.zeros(n, I64)
+            full[drows] = vals
+            cols[name] = (full.astype(bool) if name == "dns_qr" else full, dns)
+        q = be16(dh, 4) >= 1
+        text = _qnames(b, cols, drows[q], base[q] + 12)
 
     res: dict[str, Any] = dict(cols)
     res["eth_src"] = (mac_src, mac_src_ok)
