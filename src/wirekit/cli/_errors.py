@@ -13,7 +13,8 @@ from ..errors import WirekitError, exit_code_for
 def run_cli(cli: click.Command, argv: list[str] | None = None) -> int:
     """Invoke ``cli``; wirekit errors print ``error: ...`` and return their table exit code."""
     try:
-        cli.main(args=argv, prog_name="wirekit", standalone_mode=False)
+        # With standalone_mode=False, click returns ctx.exit(n)'s code instead of raising.
+        result = cli.main(args=argv, prog_name="wirekit", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.ClickException as exc:
@@ -33,4 +34,4 @@ def run_cli(cli: click.Command, argv: list[str] | None = None) -> int:
         # stdout closed by `| head`: not an error worth a traceback.
         sys.stderr.close()
         return 0
-    return 0
+    return result if isinstance(result, int) else 0

@@ -75,3 +75,16 @@ def test_config_error_exit_code() -> None:
     )
     assert proc.returncode == 2
     assert "ConfigError" in proc.stderr and "Accepted forms" in proc.stderr
+
+
+def test_ctx_exit_code_is_kept() -> None:
+    import click as _click
+
+    from wirekit.cli._errors import run_cli
+
+    @_click.command()
+    @_click.pass_context
+    def exits(ctx: _click.Context) -> None:
+        ctx.exit(7)
+
+    assert run_cli(exits, []) == 7
