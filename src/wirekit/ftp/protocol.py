@@ -205,6 +205,14 @@ class CommandParser:
             return self._events.pop(0)
         return None
 
+    def take(self, verb: str) -> bool:
+        """Remove the first queued ``verb`` command (out of order); whether there was one."""
+        for i, ev in enumerate(self._events):
+            if isinstance(ev, Command) and ev.verb == verb:
+                del self._events[i]
+                return True
+        return False
+
 
 def parse_command(raw: bytes) -> Command | BadCommand:
     """Parse one command line (without its newline) into a :class:`Command`.
@@ -358,6 +366,10 @@ class ServerConnection:
     def next_event(self) -> Command | BadCommand | None:
         """The next command line."""
         return self._parser.next_event()
+
+    def take_abort(self) -> bool:
+        """Pull a queued ABOR ahead of the queue (RFC 959 §4.1.3: it acts on the running transfer)."""
+        return self.logged_in and self._parser.take("ABOR")
 
     def gate(self, cmd: Command) -> Reply | None:
         """The refusal for ``cmd`` in the current state, or ``None`` when it may run."""

@@ -106,6 +106,8 @@ class Session(asyncio.Protocol):
         self.closing = False
         self.foreign_refused = 0
         self._stalled = False
+        self.work_task: asyncio.Task[None] | None = None
+        self.aborted = False
 
     # --- asyncio callbacks ---------------------------------------------------------------
 
@@ -116,6 +118,12 @@ class Session(asyncio.Protocol):
         self.peer_ip = peer[0] if peer else ""
         self.local_ip = local[0] if local else ""
         self.tls = transport.get_extra_info("sslcontext") is not None
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            # ftplib and others send ABOR's last byte as TCP urgent data (RFC 959 §4.1.3
+            # "Synch"); inline it or the ABOR line never completes.
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_OOBINLINE, 1)
         self.server._sessions.add(self)
         if len(self.server._sessions) > self.server.max_connections:
             self.reply(421, "Too many connections; try again later.")
@@ -126,6 +134,11 @@ class Session(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self.machine.receive_data(data)
+        if self.transferring and not self.aborted and self.machine.take_abort():
+            self.aborted = True
+            work = self.work_task
+            if work is not None and not work.done():
+                work.cancel()  # else _transfer cancels it as soon as it starts
         if self.task is None or self.task.done():
             self.task = self.loop.create_task(self._process())
 
@@ -322,7 +335,10 @@ class Session(asyncio.Protocol):
         opening: str,
         work: Callable[[DataChannel], Coroutine[Any, Any, None]],
         done: str = "Transfer complete.",
+        cleanup: Callable[[], None] | None = None,
     ) -> None:
+        """Reply 150, open the data connection, run ``work``, reply 226. On any failure,
+        ``cleanup`` runs before the error reply (so a client never sees a half file after it)."""
         if self.pasv_accept is None and self.active_addr is None:
             self.reply(425, "Use PORT/EPRT or PASV/EPSV first.")
             return
@@ -330,28 +346,43 @@ class Session(asyncio.Protocol):
             self.reply(521, "Data connections must be protected: use PROT P.")  # RFC 4217 §9
             return
         self.reply(150, opening)
+        self.aborted = False
         self.transferring = True
         try:
             try:
                 chan = await self._data()
             except _DataError as exc:
+                if cleanup is not None:
+                    cleanup()
                 self.reply(exc.code, exc.text)
                 return
             ok = False
             task = self.loop.create_task(work(chan))
+            self.work_task = task
+            if self.aborted:
+                task.cancel()
             watchdog = self._watch(task, chan)
             try:
                 await task
                 ok = True
             except (ConnectionError, ssl.SSLError) as exc:
+                if cleanup is not None:
+                    cleanup()
                 self.reply(426, f"Connection closed; transfer aborted ({type(exc).__name__}).")
             except asyncio.CancelledError:
-                if not task.cancelled() or self.closing or not self._stalled:
+                if not task.cancelled() or self.closing or not (self._stalled or self.aborted):
                     raise
-                self.reply(
-                    426, f"No data moved for {self.server.data_timeout:g} s; transfer aborted."
-                )
+                if cleanup is not None:
+                    cleanup()
+                if self.aborted:  # RFC 959 §4.1.3: 426 for the transfer, then 226 for ABOR
+                    self.reply(426, "Transfer aborted.")
+                    self.reply(226, "ABOR successful.")
+                else:
+                    self.reply(
+                        426, f"No data moved for {self.server.data_timeout:g} s; transfer aborted."
+                    )
             finally:
+                self.work_task = None
                 watchdog.stop()
                 if not task.done():
                     task.cancel()
@@ -777,7 +808,13 @@ class Session(asyncio.Protocol):
                     os.replace(tmp, real)
                 completed = True
 
-            await self._transfer(f"Ok to send data for {real.name}.", work)
+            def discard() -> None:
+                f.close()
+                if tmp is not None:
+                    with contextlib.suppress(OSError):
+                        tmp.unlink()
+
+            await self._transfer(f"Ok to send data for {real.name}.", work, cleanup=discard)
         finally:
             f.close()
             if tmp is not None and not completed:

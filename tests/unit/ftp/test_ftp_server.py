@@ -461,3 +461,22 @@ def test_require_ssl_reuse(wirekit_lab_factory: Callable[..., LabService]) -> No
     fresh.close()
     assert f.sendcmd("NOOP").startswith("200")
     f.close()
+
+
+def test_abor_during_transfer(srv: LabService, ftp: ftplib.FTP) -> None:
+    (root(srv) / "abor.bin").write_bytes(DATA * 8)
+    ftp.voidcmd("TYPE I")
+    conn = ftp.transfercmd("RETR abor.bin")
+    assert len(conn.recv(65536)) > 0  # then stop reading: the server blocks in sendfile
+    resp = ftp.abort()  # ABOR (with Telnet IP/Synch): acted on while the transfer runs
+    assert resp.startswith("426")
+    assert ftp.getresp().startswith("226")
+    conn.close()
+    assert ftp.sendcmd("NOOP").startswith("200")
+    # an aborted STOR leaves nothing behind
+    conn = ftp.transfercmd("STOR abor-up.bin")
+    conn.sendall(b"y" * 100_000)
+    assert ftp.abort().startswith("426")
+    assert ftp.getresp().startswith("226")
+    conn.close()
+    assert not [p for p in root(srv).iterdir() if "abor-up" in p.name]
