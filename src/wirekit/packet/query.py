@@ -68,6 +68,12 @@ def connect(source: Any = None, *, progress: Any = None) -> Any:
         if not Path(source).exists():
             raise ConfigError(f"no such capture or dataset: {os.fspath(source)!r}")
         if is_parquet(source):
+            if Path(source).is_dir() and not any(Path(source).rglob("*.parquet")):
+                con.close()
+                raise ConfigError(
+                    f"no Parquet files under {os.fspath(source)!r}; for a folder of captures, "
+                    "build a dataset first: wirekit pkt convert CAPTURES/ DATASET/"
+                )
             con.execute(f"CREATE VIEW packets AS SELECT * FROM {source_sql(source)}")
             return con
         from .columnar import columns

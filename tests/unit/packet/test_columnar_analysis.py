@@ -324,3 +324,9 @@ def test_empty_capture_everywhere(tmp_path: Path) -> None:
     assert run_query(tmp_path / "e.parquet", "SELECT count(*) AS n FROM packets").to_pylist() == [
         {"n": 0}
     ]
+
+
+def test_query_folder_without_parquet_says_what_to_do(tmp_path: Path) -> None:
+    (tmp_path / "a.pcap").write_bytes(cf.pcap(_traffic()))
+    with pytest.raises(ConfigError, match="pkt convert"):
+        run_query(tmp_path, "SELECT 1")
