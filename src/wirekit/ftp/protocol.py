@@ -205,6 +205,11 @@ class CommandParser:
             return self._events.pop(0)
         return None
 
+    @property
+    def pending(self) -> int:
+        """Parsed lines not yet taken."""
+        return len(self._events)
+
     def take(self, verb: str) -> bool:
         """Remove the first queued ``verb`` command (out of order); whether there was one."""
         for i, ev in enumerate(self._events):
@@ -366,6 +371,11 @@ class ServerConnection:
     def next_event(self) -> Command | BadCommand | None:
         """The next command line."""
         return self._parser.next_event()
+
+    @property
+    def pending(self) -> int:
+        """Commands received but not yet taken (drivers pause reading when it grows)."""
+        return self._parser.pending
 
     def take_abort(self) -> bool:
         """Pull a queued ABOR ahead of the queue (RFC 959 §4.1.3: it acts on the running transfer)."""

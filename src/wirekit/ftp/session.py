@@ -46,6 +46,9 @@ __all__ = ["COMMANDS", "Session"]
 
 log = logging.getLogger("wirekit.ftp.server")
 
+#: Queued (pipelined) commands per session before the server stops reading from the client.
+MAX_PENDING = 64
+
 
 class _DataError(Exception):
     """A data connection could not be made; carries the reply."""
@@ -107,6 +110,7 @@ class Session(asyncio.Protocol):
         self.foreign_refused = 0
         self._stalled = False
         self.work_task: asyncio.Task[None] | None = None
+        self.paused = False
         self.aborted = False
 
     # --- asyncio callbacks ---------------------------------------------------------------
@@ -139,6 +143,10 @@ class Session(asyncio.Protocol):
             work = self.work_task
             if work is not None and not work.done():
                 work.cancel()  # else _transfer cancels it as soon as it starts
+        if self.machine.pending > MAX_PENDING and not self.paused and self.transport is not None:
+            # A client pipelining faster than we run commands: stop reading (bounded memory).
+            self.paused = True
+            self.transport.pause_reading()
         if self.task is None or self.task.done():
             self.task = self.loop.create_task(self._process())
 
@@ -184,6 +192,13 @@ class Session(asyncio.Protocol):
 
     async def _process(self) -> None:
         while not self.closing:
+            if (
+                self.paused
+                and self.machine.pending < MAX_PENDING // 4
+                and self.transport is not None
+            ):
+                self.paused = False
+                self.transport.resume_reading()
             ev = self.machine.next_event()
             if ev is None:
                 return

@@ -480,3 +480,11 @@ def test_abor_during_transfer(srv: LabService, ftp: ftplib.FTP) -> None:
     assert ftp.getresp().startswith("226")
     conn.close()
     assert not [p for p in root(srv).iterdir() if "abor-up" in p.name]
+
+
+def test_pipelined_flood_is_answered_in_order(raw: Raw) -> None:
+    raw.login()
+    n = 2000  # far more than the server queues: it pauses reading and resumes, losing nothing
+    raw.sock.sendall(b"NOOP\r\n" * n + b"PWD\r\n")
+    codes = [raw.reply()[0] for _ in range(n + 1)]
+    assert codes == [200] * n + [257]
