@@ -589,6 +589,23 @@ def cold_start(runs: int = 10) -> list[list[object]]:
     ]
 
 
+def _tree() -> str:
+    """Which wirekit was measured: WIREKIT_SRC if set, else the working tree, with its commit."""
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        head = "unknown commit"
+    src = os.environ.get("WIREKIT_SRC")
+    return (
+        f"`{src}` (WIREKIT_SRC; repository HEAD {head})" if src else f"the working tree at {head}"
+    )
+
+
 def _table(header: list[str], rows: list[list[object]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
@@ -673,6 +690,8 @@ def main() -> None:
         ],
     ]
     notes = f"""
+wirekit under test: {_tree()}.
+
 Ping-pong: {CONNS} connections, {MSG}-byte messages, {seconds:.1f} s per server after a {WARMUP} s warm-up,
 {rounds} rounds in rotated order; server pinned to CPU 0 and bench/loadgen.c to CPU 1. The ratio is to raw
 uvloop Protocol *in the same round* (median over rounds). CPU columns are the server process's CPU (from
