@@ -108,7 +108,7 @@ _ONE_MIB = 1048576
 def auth_error(check: str, message: str) -> AuthenticationError:
     """An AuthenticationError whose ``check`` attribute names the failed usmStats check."""
     err = AuthenticationError(f"SNMPv3 {check}: {message}")
-    err.check = check  # type: ignore[attr-defined]
+    err.check = check
     return err
 
 
