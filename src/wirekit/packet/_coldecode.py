@@ -31,7 +31,8 @@ import numpy as np
 
 from ._colscan import Frames, gather
 
-WIDTH = 96
+#: bytes of each frame gathered for the link layer (Ethernet + two VLAN tags, SLL2)
+WIDTH = 24
 I64 = np.int64
 U8 = np.uint8
 
@@ -59,79 +60,58 @@ def _isin(a: np.ndarray, values: tuple[int, ...]) -> Any:
     return m
 
 
+def _rec(buf: np.ndarray, pos: np.ndarray, dt: np.dtype) -> Any:
+    """One record of dtype ``dt`` at every offset in ``pos`` (a single gather)."""
+    return gather(buf, pos, dt.itemsize).reshape(-1).view(dt)
+
+
+#: IPv4 (RFC 791 §3.1) and IPv6 (RFC 8200 §3) fixed headers over one 40-byte gather
+DT_IP4 = np.dtype(
+    [
+        ("vihl", "u1"),
+        ("tos", "u1"),
+        ("tot", ">u2"),
+        ("id", ">u2"),
+        ("ff", ">u2"),
+        ("ttl", "u1"),
+        ("proto", "u1"),
+        ("csum", ">u2"),
+        ("src", ">u4"),
+        ("dst", ">u4"),
+        ("rest", "V20"),
+    ]
+)
+DT_IP6 = np.dtype(
+    [("vtc", "u1"), ("flow", "V3"), ("plen", ">u2"), ("nh", "u1"), ("hlim", "u1"), ("a", "V32")]
+)
+#: TCP (RFC 9293 §3.1) and UDP + DNS header (RFC 768, RFC 1035 §4.1.1) over one 20-byte gather
+DT_TCP = np.dtype(
+    [
+        ("sport", ">u2"),
+        ("dport", ">u2"),
+        ("seq", ">u4"),
+        ("ack", ">u4"),
+        ("off", "u1"),
+        ("flags", "u1"),
+        ("win", ">u2"),
+        ("rest", "V4"),
+    ]
+)
+DT_DNS = np.dtype([("udp", "V8"), ("id", ">u2"), ("flags", ">u2"), ("qd", ">u2"), ("rest", "V6")])
+
+
 class _Batch:
-    """The buffer, the frames and the first-bytes block of one batch."""
+    """The buffer and the frames of one batch."""
 
     def __init__(self, buf: np.ndarray, fr: Frames) -> None:
         self.buf = buf
         self.pos = fr.pos
         self.cap = fr.caplen
         self.n = fr.pos.shape[0]
-        self.block = gather(buf, fr.pos, WIDTH)
 
     def window(self, idx: np.ndarray, rel: np.ndarray, width: int) -> np.ndarray:
         """``width`` bytes at offset ``rel`` (from the frame start) of the frames ``idx``."""
-        out = np.zeros((idx.shape[0], width), U8)
-        if idx.shape[0] == 0:
-            return out
-        inside = rel <= WIDTH - width
-        ri = np.flatnonzero(inside)
-        if ri.shape[0]:
-            rv = rel[ri]
-            lo, hi = int(rv.min()), int(rv.max())
-            if lo == hi:
-                out[ri] = self.block[idx[ri], lo : lo + width]
-            else:
-                for v in np.unique(rv).tolist():
-                    sel = ri[rv == v]
-                    out[sel] = self.block[idx[sel], v : v + width]
-        if ri.shape[0] < idx.shape[0]:
-            ro = np.flatnonzero(~inside)
-            out[ro] = gather(self.buf, self.pos[idx[ro]] + rel[ro], width)
-        return out
-
-
-class _At:
-    """The bytes at a per-frame offset ``rel`` of every frame, read one field at a time.
-
-    Fields come back full-length (one value per frame of the batch): frames at the most
-    common offset are read as a column slice of the block, the others are patched in by
-    row. Frames outside ``present`` read garbage; callers mask them.
-    """
-
-    def __init__(self, b: _Batch, rel: np.ndarray, present: np.ndarray, width: int) -> None:
-        self.blk = b.block
-        rows = np.flatnonzero(present)
-        rv = rel[rows]
-        inside = rv <= WIDTH - width
-        self.major = 0
-        self.fix: list[tuple[np.ndarray, int]] = []
-        self.far: tuple[np.ndarray, np.ndarray] | None = None
-        ri, vi = rows[inside], rv[inside]
-        if ri.shape[0]:
-            counts = np.bincount(vi, minlength=1)
-            self.major = int(counts.argmax())
-            if counts[self.major] != ri.shape[0]:
-                for v in np.flatnonzero(counts).tolist():
-                    if v != self.major:
-                        self.fix.append((ri[vi == v], v))
-        if ri.shape[0] < rows.shape[0]:
-            ro = rows[~inside]
-            self.far = (ro, gather(b.buf, b.pos[ro] + rel[ro], width))
-
-    def u8(self, k: int) -> Any:
-        col = self.blk[:, self.major + k].astype(I64)
-        for r, v in self.fix:
-            col[r] = self.blk[r, v + k]
-        if self.far is not None:
-            col[self.far[0]] = self.far[1][:, k]
-        return col
-
-    def be16(self, k: int) -> Any:
-        return (self.u8(k) << 8) | self.u8(k + 1)
-
-    def be32(self, k: int) -> Any:
-        return (self.be16(k) << 16) | self.be16(k + 2)
+        return gather(self.buf, self.pos[idx] + rel, width)
 
 
 #: frames decoded at once: the (SUB, WIDTH) block stays in the L3 cache while every field
@@ -208,9 +188,12 @@ def _decode(buf: np.ndarray, fr: Frames) -> dict[str, Any]:
     b = _Batch(buf, fr)
     n = b.n
     cols: dict[str, Column] = {}
+    pos = b.pos
     cap = b.cap
     lt = fr.linktype
-    blk = b.block
+    # Each layer is gathered once at its own per-frame offset, so every field below is a
+    # fixed column of a structured view: no per-offset fix-ups, one cast per field.
+    blk = gather(buf, pos, WIDTH)
     l3 = np.full(n, -1, I64)
     et = np.zeros(n, I64)
     mac_src = np.zeros(n, np.uint64)
@@ -225,7 +208,8 @@ def _decode(buf: np.ndarray, fr: Frames) -> dict[str, Any]:
 
     # -- link layer (tcpdump.org/linktypes.html) ------------------------------------------------
     eth = (lt == 1) & (cap >= 14)
-    if eth.any():
+    all_eth = bool(eth.all())
+    if all_eth or eth.any():
         t = be16(blk, 12)
         l3e = np.full(n, 14, I64)
         tag = eth & _isin(t, VLAN_TPIDS) & (cap >= 18)
@@ -242,11 +226,14 @@ def _decode(buf: np.ndarray, fr: Frames) -> dict[str, Any]:
         ethernet_ii = eth & (t >= 0x600)
         et = np.where(ethernet_ii, t, et)
         l3 = np.where(ethernet_ii, l3e, l3)
-        mac_dst = np.where(eth, mac(0), mac_dst)
-        mac_src = np.where(eth, mac(6), mac_src)
+        if all_eth:
+            mac_dst, mac_src = mac(0), mac(6)
+        else:
+            mac_dst = np.where(eth, mac(0), mac_dst)
+            mac_src = np.where(eth, mac(6), mac_src)
         mac_dst_ok |= eth
         mac_src_ok |= eth
-    if not eth.all():
+    if not all_eth:
         raw = _isin(lt, (101, 228, 229, 12, 14)) & (cap >= 1)
         if raw.any():
             v = blk[:, 0] >> 4
@@ -280,61 +267,54 @@ def _decode(buf: np.ndarray, fr: Frames) -> dict[str, Any]:
             l3 = np.where(null, 4, l3)
     cols["ethertype"] = (et, (l3 >= 0) & (et > 0))
     av3 = cap - l3
+    has3 = l3 >= 0
+    h3 = gather(buf, pos + np.maximum(l3, 0), DT_IP4.itemsize).reshape(-1)
+    q4 = h3.view(DT_IP4)
 
     # -- IPv4 (RFC 791 §3.1) --------------------------------------------------------------------
-    proto = np.full(n, -1, I64)
-    l4 = np.full(n, -1, I64)
-    ip_end = np.zeros(n, I64)
-    l4_ok = np.zeros(n, bool)
+    vihl = q4["vihl"]
+    ihl4 = (vihl & 15).astype(I64) * 4
+    v4 = (et == ET_IPV4) & has3 & (av3 >= 20) & ((vihl >> 4) == 4) & (ihl4 >= 20)
+    tot = q4["tot"].astype(I64)
+    ff = q4["ff"].astype(np.uint16)
+    frag_off = (ff & 0x1FFF) * 8  # fits: 0x1FFF * 8 < 2**16
+    ip_flags = ((ff >> 13) & 7).astype(U8)
+    ttl = q4["ttl"].copy()
+    proto = q4["proto"].copy()
+    ip_id = q4["id"].astype(np.uint32)
+    ip_id_ok = v4.copy()
+    frag_ok = v4.copy()
+    l4 = np.where(v4, l3 + ihl4, -1)
+    # A zero total length happens with TSO on the capturing host: trust the wire length.
+    ip_end = np.where(v4, np.where(tot == 0, fr.length, l3 + tot), 0)
+    l4_ok = v4 & (frag_off == 0) & ((tot == 0) | (tot >= ihl4))
     addr: dict[str, Any] = {}
-    ttl = np.zeros(n, I64)
-    ip_id = np.zeros(n, I64)
-    ip_id_ok = np.zeros(n, bool)
-    ip_flags = np.zeros(n, I64)
-    frag_off = np.zeros(n, I64)
-    frag_ok = np.zeros(n, bool)
-
-    v4 = (et == ET_IPV4) & (l3 >= 0) & (av3 >= 20)
-    if v4.any():
-        h = _At(b, l3, v4, 20)
-        vihl = h.u8(0)
-        ihl = vihl & 15
-        v4 &= ((vihl >> 4) == 4) & (ihl >= 5)
-        tot = h.be16(2)
-        ff = h.be16(6)
-        frag = (ff & 0x1FFF) * 8
-        ttl = np.where(v4, h.u8(8), ttl)
-        ip_id = np.where(v4, h.be16(4), ip_id)
-        ip_id_ok |= v4
-        ip_flags = np.where(v4, (ff >> 13) & 7, ip_flags)
-        frag_off = np.where(v4, frag, frag_off)
-        frag_ok |= v4
-        proto = np.where(v4, h.u8(9), proto)
-        l4 = np.where(v4, l3 + ihl * 4, l4)
-        # A zero total length happens with TSO on the capturing host: trust the wire length.
-        ip_end = np.where(v4, np.where(tot == 0, fr.length, l3 + tot), ip_end)
-        l4_ok |= v4 & (frag == 0) & ((tot == 0) | (tot >= ihl * 4))
+    if bool(v4.all()):
+        addr["v4"] = (np.arange(n), q4["src"].astype(np.uint32), q4["dst"].astype(np.uint32))
+    elif v4.any():
         rows = np.flatnonzero(v4)
-        addr["v4"] = (rows, h.be32(12)[rows].astype(np.uint32), h.be32(16)[rows].astype(np.uint32))
+        q = q4[rows]
+        addr["v4"] = (rows, q["src"].astype(np.uint32), q["dst"].astype(np.uint32))
 
     # -- IPv6 (RFC 8200 §3, §4) -----------------------------------------------------------------
-    v6 = (et == ET_IPV6) & (l3 >= 0) & (av3 >= 40)
+    v6 = (et == ET_IPV6) & has3 & (av3 >= 40)
     if v6.any():
+        v6 &= (q4["vihl"] >> 4) == 6
         i6 = np.flatnonzero(v6)
+        q6 = h3.view(DT_IP6)[i6]
+        h6 = h3.view(U8).reshape(n, -1)[i6]
         rel = l3[i6]
-        h6 = b.window(i6, rel, 40)
-        good = (h6[:, 0] >> 4) == 6
-        v6[i6[~good]] = False
-        i6, rel, h6 = i6[good], rel[good], h6[good]
-        plen = be16(h6, 4)
-        ttl[i6] = h6[:, 7]
+        plen = q6["plen"].astype(I64)
+        ttl[i6] = q6["hlim"]
         ip_end[i6] = np.where(plen == 0, fr.length[i6], rel + 40 + plen)
         addr["v6"] = (i6, np.ascontiguousarray(h6[:, 8:24]), np.ascontiguousarray(h6[:, 24:40]))
-        nh = h6[:, 6].astype(I64)
+        nh = q6["nh"].astype(I64)
         cur = rel + 40
         alive = np.ones(i6.shape[0], bool)
         ok6 = np.ones(i6.shape[0], bool)
         frag_ok[i6] = True  # unfragmented: offset 0, no flags
+        frag_off[i6] = 0
+        ip_flags[i6] = 0
         for _ in range(16):  # RFC 8200 §4.1: each extension header at most once (dest-opts twice)
             act = np.flatnonzero(alive & _isin(nh, EXT6))
             if act.shape[0] == 0:
@@ -371,7 +351,7 @@ def _decode(buf: np.ndarray, fr: Frames) -> dict[str, Any]:
         l4_ok[i6] = ok6 & ~_isin(nh, EXT6)
 
     ip = v4 | v6
-    cols["ip_version"] = (np.where(v4, 4, 6), ip)
+    cols["ip_version"] = (np.where(v4, U8(4), U8(6)), ip)
     cols["ttl"] = (ttl, ip)
     cols["proto"] = (proto, ip)
     cols["ip_id"] = (ip_id, ip_id_ok)
@@ -381,54 +361,42 @@ def _decode(buf: np.ndarray, fr: Frames) -> dict[str, Any]:
     # -- TCP (RFC 9293 §3.1), UDP (RFC 768), ICMP (RFC 792), ICMPv6 (RFC 4443) ---------------
     # For IP packets without a decoded L4 header, the payload is everything after the IP headers.
     payload = ip_end - l4
-    payload_ok = ip & (payload >= 0)
     tcp = l4_ok & (proto == 6)
     udp = l4_ok & (proto == 17)
     icmp = l4_ok & ((proto == 1) | (proto == 58))
-    known = tcp | udp | icmp
-    udp_ok = np.zeros(n, bool)
-    sport = np.zeros(n, I64)
-    dport = np.zeros(n, I64)
-    if known.any():
-        h = _At(b, l4, known, 20)
-        av = cap - l4
-        tu = (tcp | udp) & (av >= 4)
-        sport, dport = h.be16(0), h.be16(2)
-        cols["sport"] = (sport, tu)
-        cols["dport"] = (dport, tu)
-        cols["seq"] = (h.be32(4), tcp & (av >= 8))
-        cols["ack"] = (h.be32(8), tcp & (av >= 12))
-        b12 = h.u8(12)
-        cols["tcp_flags"] = (((b12 & 1) << 8) | h.u8(13), tcp & (av >= 14))
-        cols["window"] = (h.be16(14), tcp & (av >= 16))
-        # ICMP type and code are the bytes that TCP/UDP use for the source port.
-        cols["icmp_type"] = (sport >> 8, icmp & (av >= 1))
-        cols["icmp_code"] = (sport & 0xFF, icmp & (av >= 2))
-        doff = (b12 >> 4) * 4
-        payload = np.where(tcp, payload - doff, np.where(udp | icmp, payload - 8, payload))
-        payload_ok = ip & (payload >= 0) & ~(tcp & ((av < 13) | (doff < 20)))
-        udp_ok = udp & (av >= 8)
+    av = cap - l4
+    h4 = gather(buf, pos + np.maximum(l4, 0), DT_TCP.itemsize).reshape(-1)
+    q = h4.view(DT_TCP)
+    tu = (tcp | udp) & (av >= 4)
+    sport = q["sport"].astype(np.uint16)
+    dport = q["dport"].astype(np.uint16)
+    cols["sport"] = (sport, tu)
+    cols["dport"] = (dport, tu)
+    cols["seq"] = (q["seq"], tcp & (av >= 8))
+    cols["ack"] = (q["ack"], tcp & (av >= 12))
+    b12 = q["off"]
+    cols["tcp_flags"] = (((b12 & 1).astype(np.uint16) << 8) | q["flags"], tcp & (av >= 14))
+    cols["window"] = (q["win"], tcp & (av >= 16))
+    # ICMP type and code are the bytes that TCP/UDP use for the source port.
+    cols["icmp_type"] = (sport >> 8, icmp & (av >= 1))
+    cols["icmp_code"] = (sport & 0xFF, icmp & (av >= 2))
+    doff = (b12 >> 4).astype(I64) * 4
+    payload = np.where(tcp, payload - doff, np.where(udp | icmp, payload - 8, payload))
+    payload_ok = ip & (payload >= 0) & ~(tcp & ((av < 13) | (doff < 20)))
     cols["payload_len"] = (payload, payload_ok)
+    udp_ok = udp & (av >= 8)
 
     # -- DNS (RFC 1035 §4.1) --------------------------------------------------------------------
     text = None
-    dns = udp_ok & (_isin(sport, DNS_PORTS) | _isin(dport, DNS_PORTS)) & (cap - l4 >= 20)
+    dns = udp_ok & (_isin(sport, DNS_PORTS) | _isin(dport, DNS_PORTS)) & (av >= 20)
     if dns.any():
-        # DNS is a minority of frames: read its header for those rows only, then scatter.
-        drows = np.flatnonzero(dns)
-        base = l4[drows] + 8
-        dh = b.window(drows, base, 12)
-        flags = be16(dh, 2)
-        for name, vals in (
-            ("dns_id", be16(dh, 0)),
-            ("dns_qr", flags >> 15),
-            ("dns_rcode", flags & 15),
-        ):
-            full = np.zeros(n, I64)
-            full[drows] = vals
-            cols[name] = (full.astype(bool) if name == "dns_qr" else full, dns)
-        q = be16(dh, 4) >= 1
-        text = _qnames(b, cols, drows[q], base[q] + 12)
+        d = h4.view(DT_DNS)
+        flags = d["flags"]
+        cols["dns_id"] = (d["id"], dns)
+        cols["dns_qr"] = ((flags >> 15).astype(bool), dns)
+        cols["dns_rcode"] = (flags & 15, dns)
+        drows = np.flatnonzero(dns & (d["qd"] >= 1))
+        text = _qnames(b, cols, drows, l4[drows] + 20)
 
     res: dict[str, Any] = dict(cols)
     res["eth_src"] = (mac_src, mac_src_ok)
