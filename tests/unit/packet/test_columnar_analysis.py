@@ -220,7 +220,7 @@ def test_dataset_and_dask_local_cluster(tmp_path: Path) -> None:
     )
     with (
         distributed.LocalCluster(
-            n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+            n_workers=1, threads_per_worker=2, processes=False, dashboard_address=":0"
         ) as cluster,
         distributed.Client(cluster) as client,
     ):

@@ -15,7 +15,7 @@ def dask_client():
     # processes=False: two worker threads in this process; process workers take seconds to spawn
     with (
         distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
