@@ -33,7 +33,9 @@ from .tls import client_context, server_context, server_hostname, tls_error
 from .trace import Trace, make_trace
 
 T = TypeVar("T")
-CHUNK = 262144
+# Per-connection receive area: 64 KiB keeps 10,000 idle connections at 640 MB, not 2.5 GB,
+# and still takes a full loopback segment burst per read.
+CHUNK = 65536
 
 
 class _StreamProtocol(asyncio.BufferedProtocol):

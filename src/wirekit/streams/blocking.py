@@ -41,7 +41,7 @@ class _Default:
 
 
 DEFAULT: Any = _Default()
-RECV_SIZE = 262144
+RECV_SIZE = 65536
 
 
 def _set_nodelay(sock: socket.socket) -> None:
