@@ -20,6 +20,7 @@ from typing import Any
 from ..errors import ConfigError
 from .protocol import NEED_DATA, PAUSED, Reply
 from .server_protocol import (
+    CLOSED,
     R_AUTH_FAIL,
     R_AUTH_OK,
     R_MAIL_OK,
@@ -153,7 +154,14 @@ class SinkHandler(Handler):
 
     def message(self, session: Session, event: Message) -> Reply | Awaitable[Reply]:
         if not self._durable:
-            return self._save(event)
+            # _save inlined for the in-memory store (the benchmark's and the tests' sink)
+            try:
+                msg_id = self.store.save(event.mail_from, event.rcpt_tos, event.data)
+            except OSError:
+                return R_STORE_FAILED
+            if self.on_message is not None:
+                self.on_message(msg_id, event)
+            return Reply(250, f"OK: queued as {msg_id}", "2.0.0")
         if self._pool is None:
             self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="wirekit-smtp-store")
         return asyncio.get_running_loop().run_in_executor(self._pool, self._save, event)
@@ -246,7 +254,15 @@ class _SMTPProtocol(asyncio.BufferedProtocol):
         return self._recv_view
 
     def buffer_updated(self, nbytes: int) -> None:
-        self.data_received(self._recv_view[:nbytes])
+        # data_received and ServerConnection.receive_data inlined: this runs once per read
+        conn = self.conn
+        if conn is None or conn.state is CLOSED:
+            return
+        self.server.stats.bytes += nbytes
+        self._activity += 1
+        conn._buf += self._recv_view[:nbytes]
+        if not self._busy:
+            self._pump()
 
     def data_received(self, data: bytes | memoryview) -> None:
         conn = self.conn
@@ -259,60 +275,67 @@ class _SMTPProtocol(asyncio.BufferedProtocol):
             self._pump()
 
     def _pump(self) -> None:
+        """Run events until the machine needs bytes or waits; one write for all the replies."""
         conn: Any = self.conn
         session: Any = self.session
         handler = self.server.handler
-        out = []
+        buf = conn._buf  # the machine's input buffer (same object for the connection's life)
+        next_event = conn.next_event
+        answer = conn.answer
         while True:
-            ev = conn.next_event()
+            ev = next_event()
             if ev is NEED_DATA or ev is PAUSED:
                 break
             t = type(ev)
             result: Any
-            if t is Message:
-                result = handler.message(session, ev)
-            elif t is RcptTo:
+            if t is RcptTo:
                 result = handler.rcpt_to(session, ev.address, ev.params)
             elif t is MailFrom:
                 result = handler.mail_from(session, ev.address, ev.params)
+            elif t is Message:
+                result = handler.message(session, ev)
             elif t is AuthAttempt:
                 result = handler.authenticate(session, ev.mechanism, ev.username, ev.password)
             elif t is Hello:
                 session.helo = ev.domain
                 continue
             elif t is StartTLS:
-                out.append(conn.data_to_send())
-                self._write(out)
+                self._write(conn.data_to_send())
                 self._busy = True
                 self._task = asyncio.ensure_future(self._start_tls())
                 return
             else:  # pragma: no cover - every event type is handled above
                 continue
-            if (
-                type(result) is not Reply
-                and type(result) is not bool
-                and inspect.isawaitable(result)
-            ):
-                out.append(conn.data_to_send())
-                self._write(out)
+            rt = type(result)
+            if rt is Reply:
+                if t is Message and result.code == 250:
+                    session.messages += 1
+                    self.server.stats.messages += 1
+                answer(result)
+            elif rt is not bool and inspect.isawaitable(result):
+                self._write(conn.data_to_send())
                 self._busy = True
                 assert self.transport is not None
                 self.transport.pause_reading()
                 self._task = asyncio.ensure_future(self._finish(ev, result))
                 return
-            if t is MailFrom or t is RcptTo:
-                out.append(conn.send(result))
             else:
-                out.append(conn.send(self._to_reply(ev, result)))
-        if out:
-            out.append(conn.data_to_send())
-            self._write(out)
-        else:
-            data = conn.data_to_send()
-            if data and not self._closed:
+                answer(self._to_reply(ev, result))
+            if not buf:
+                break  # an empty buffer yields no event: skip the NEED_DATA round trip
+        queued = conn._out  # data_to_send() inlined: one write of every queued reply
+        if queued:
+            data = queued[0] if len(queued) == 1 else b"".join(queued)
+            queued.clear()
+            if not self._closed:
                 self.transport.write(data)  # type: ignore[union-attr]
         if conn.should_close and self.transport is not None:
             self.transport.close()
+
+    def _count(self, result: Reply) -> None:
+        if result.code == 250:
+            self.session.messages += 1  # type: ignore[union-attr]
+            self.server.stats.messages += 1
 
     def _to_reply(self, ev: Any, result: Any) -> Reply:
         t = type(ev)
@@ -324,13 +347,11 @@ class _SMTPProtocol(asyncio.BufferedProtocol):
                 return R_AUTH_OK
             self.server.stats.errors += 1
             return result if isinstance(result, Reply) else R_AUTH_FAIL
-        if t is Message and result.code == 250:
-            session.messages += 1
-            self.server.stats.messages += 1
+        if t is Message:
+            self._count(result)
         return result  # type: ignore[no-any-return]
 
-    def _write(self, out: list[bytes]) -> None:
-        data = b"".join(out)
+    def _write(self, data: bytes) -> None:
         if data and self.transport is not None and not self._closed:
             self.transport.write(data)
 
@@ -342,7 +363,7 @@ class _SMTPProtocol(asyncio.BufferedProtocol):
         if self._closed or self.conn is None:
             return
         data = self.conn.send(self._to_reply(ev, result))
-        self._write([data])
+        self._write(data)
         self._busy = False
         if self.transport is not None and not self._closed:
             self.transport.resume_reading()

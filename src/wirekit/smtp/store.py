@@ -76,7 +76,19 @@ class MemoryStore:
 
     def save(self, mail_from: str, rcpt_tos: list[str], data: bytes) -> str:
         msg_id = str(next(self._ids))
-        raw = envelope_header(mail_from, rcpt_tos, b"\r\n") + data
+        if len(rcpt_tos) == 1:  # envelope_header inlined for the common single recipient
+            raw = b"".join(
+                (
+                    b"Return-Path: <",
+                    mail_from.encode(),
+                    b">\r\nX-Wirekit-Rcpt: <",
+                    rcpt_tos[0].encode(),
+                    b">\r\n",
+                    data,
+                )
+            )
+        else:
+            raw = envelope_header(mail_from, rcpt_tos, b"\r\n") + data
         with self._lock:
             self._items[msg_id] = (time.time(), raw)
         return msg_id
