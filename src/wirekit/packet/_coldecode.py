@@ -60,11 +60,6 @@ def _isin(a: np.ndarray, values: tuple[int, ...]) -> Any:
     return m
 
 
-def _rec(buf: np.ndarray, pos: np.ndarray, dt: np.dtype) -> Any:
-    """One record of dtype ``dt`` at every offset in ``pos`` (a single gather)."""
-    return gather(buf, pos, dt.itemsize).reshape(-1).view(dt)
-
-
 #: IPv4 (RFC 791 §3.1) and IPv6 (RFC 8200 §3) fixed headers over one 40-byte gather
 DT_IP4 = np.dtype(
     [
@@ -109,7 +104,7 @@ class _Batch:
         self.cap = fr.caplen
         self.n = fr.pos.shape[0]
 
-    def window(self, idx: np.ndarray, rel: np.ndarray, width: int) -> np.ndarray:
+    def window(self, idx: np.ndarray, rel: np.ndarray, width: int) -> Any:
         """``width`` bytes at offset ``rel`` (from the frame start) of the frames ``idx``."""
         return gather(self.buf, self.pos[idx] + rel, width)
 

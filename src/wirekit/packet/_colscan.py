@@ -185,6 +185,8 @@ PROBE = 2048
 MAX_SPAN = 8
 #: when this few chains are still walking, the rest of each is walked in Python
 STRAGGLERS = 12
+#: a lockstep walk taking more steps than this gives up (zero-length blocks)
+MAX_STEPS = 1 << 16
 
 
 def _pcap_starts(buf: np.ndarray, bo: str, state: Scan) -> Iterator[np.ndarray]:
@@ -358,20 +360,25 @@ def _lockstep(
     v4 = np.ndarray((size - 3,), dtype="V4", buffer=buf, strides=(1,))
     u32 = np.dtype(bo + "u4")
     steps: list[np.ndarray] = []
-    live = pos < stop
     lim = size - 16
+    # Every chain steps every time (a chain past its stop just reads records that are
+    # dropped below): four numpy calls per step. Liveness is checked every 8 steps.
     while True:
-        steps.append(np.where(live, pos, -1))
-        caps = v4[np.minimum(pos, lim) + len_at].view(u32).astype(np.int64)
-        pos = np.where(live, pos + extra + caps, pos)
-        live = pos < stop
-        # A step costs the same however few chains are left: finish the last few in Python.
-        if len(steps) % 8 == 0 and int(np.count_nonzero(live)) <= STRAGGLERS:
-            break
-        if not live.any():
-            break
+        steps.append(pos)
+        caps = v4[np.minimum(pos, lim) + len_at].view(u32)
+        pos = pos + extra + caps
+        if len(steps) % 8 == 0:
+            live = pos < stop
+            # A step costs the same however few chains are left: finish the last few in Python.
+            if int(np.count_nonzero(live)) <= STRAGGLERS:
+                break
+            if len(steps) > MAX_STEPS:
+                return None  # lengths that do not advance: not a sane capture for this path
     mat = np.stack(steps, axis=1)  # chains x steps
-    landing = pos
+    valid = mat < stop[:, None]
+    # Each chain lands on its first position at or after its stop (positions only grow).
+    past = np.where(valid, np.iinfo(np.int64).max, mat).min(axis=1)
+    landing = np.minimum(past, pos)
     views = (
         [mv[k : k + (size - k) // 4 * 4].cast("I") for k in range(4)]
         if (bo == "<") == (sys.byteorder == "little") and not ng
@@ -415,12 +422,12 @@ def _lockstep(
             if i in fixed:
                 parts.append(fixed[i])
             else:
-                parts.append(mat[i][mat[i] >= 0])
+                parts.append(mat[i][valid[i]])
                 if i in tails:
                     parts.append(tails[i])
         out = np.concatenate(parts)
     else:
-        out = mat[mat >= 0]
+        out = mat[valid]
     if out.shape[0] == 0:
         return None
     lens = v4[out + len_at].view(u32).astype(np.int64)
