@@ -254,36 +254,25 @@ class _SMTPProtocol(asyncio.BufferedProtocol):
         return self._recv_view
 
     def buffer_updated(self, nbytes: int) -> None:
-        # data_received and ServerConnection.receive_data inlined: this runs once per read
-        conn = self.conn
+        """Bytes arrived in the receive buffer: feed the machine and run its events.
+
+        data_received, ServerConnection.receive_data and the event pump are inlined here:
+        this runs once per read, so every Python call saved is saved per command.
+        """
+        conn: Any = self.conn
         if conn is None or conn.state is CLOSED:
             return
-        self.server.stats.bytes += nbytes
-        self._activity += 1
-        conn._buf += self._recv_view[:nbytes]
-        if not self._busy:
-            self._pump()
-
-    def data_received(self, data: bytes | memoryview) -> None:
-        conn = self.conn
-        if conn is None:
+        buf = conn._buf  # the machine's input buffer (same object for the connection's life)
+        if nbytes:
+            self.server.stats.bytes += nbytes
+            self._activity += 1
+            buf += self._recv_view[:nbytes]
+        if self._busy:
             return
-        self.server.stats.bytes += len(data)
-        self._activity += 1
-        conn.receive_data(data)
-        if not self._busy:
-            self._pump()
-
-    def _pump(self) -> None:
-        """Run events until the machine needs bytes or waits; one write for all the replies."""
-        conn: Any = self.conn
         session: Any = self.session
         handler = self.server.handler
-        buf = conn._buf  # the machine's input buffer (same object for the connection's life)
-        next_event = conn.next_event
-        answer = conn.answer
         while True:
-            ev = next_event()
+            ev = conn.next_event()
             if ev is NEED_DATA or ev is PAUSED:
                 break
             t = type(ev)
@@ -311,7 +300,7 @@ class _SMTPProtocol(asyncio.BufferedProtocol):
                 if t is Message and result.code == 250:
                     session.messages += 1
                     self.server.stats.messages += 1
-                answer(result)
+                conn.answer(result)
             elif rt is not bool and inspect.isawaitable(result):
                 self._write(conn.data_to_send())
                 self._busy = True
@@ -320,7 +309,7 @@ class _SMTPProtocol(asyncio.BufferedProtocol):
                 self._task = asyncio.ensure_future(self._finish(ev, result))
                 return
             else:
-                answer(self._to_reply(ev, result))
+                conn.answer(self._to_reply(ev, result))
             if not buf:
                 break  # an empty buffer yields no event: skip the NEED_DATA round trip
         queued = conn._out  # data_to_send() inlined: one write of every queued reply
@@ -331,6 +320,20 @@ class _SMTPProtocol(asyncio.BufferedProtocol):
                 self.transport.write(data)  # type: ignore[union-attr]
         if conn.should_close and self.transport is not None:
             self.transport.close()
+
+    def _pump(self) -> None:
+        """Run the events already buffered (after a decision or a TLS upgrade finished)."""
+        self.buffer_updated(0)
+
+    def data_received(self, data: bytes | memoryview) -> None:
+        conn = self.conn
+        if conn is None:
+            return
+        self.server.stats.bytes += len(data)
+        self._activity += 1
+        conn.receive_data(data)
+        if not self._busy:
+            self._pump()
 
     def _count(self, result: Reply) -> None:
         if result.code == 250:
