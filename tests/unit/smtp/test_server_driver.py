@@ -204,3 +204,29 @@ def test_client_against_sink_many_messages_and_rset_between(run_server):
             c.sendmail("a@x.test", ["b@y.test"], f"Subject: {i}\r\n\r\nbody\r\n")
     wait_until(lambda: len(store) == 50)
     assert srv.server.stats.messages == 50
+
+
+class _SlowSender(SinkHandler):
+    """An awaitable decision for MAIL: the pipelined commands behind it wait their turn."""
+
+    async def _later(self) -> object:
+        await asyncio.sleep(0.01)
+        from wirekit.smtp.server_protocol import R_MAIL_OK
+
+        return R_MAIL_OK
+
+    def mail_from(self, session, address, params):  # type: ignore[override]
+        return self._later()
+
+
+@pytest.mark.parametrize("slow", [False, True])
+def test_pipelined_transactions_in_one_segment(run_server, slow):
+    store = MemoryStore()
+    cls = _SlowSender if slow else SinkHandler
+    r = run_server(cls(store, RecipientPolicy.of(accept_all=True)))
+    one = b"MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\nSubject: %d\r\n\r\n..dot\r\n.\r\n"
+    data = talk(r.address, b"EHLO t\r\n" + one % 1 + one % 2 + b"QUIT\r\n", expect=10)
+    assert final_codes(data) == [220, 250, 250, 250, 354, 250, 250, 250, 354, 250, 221]
+    msgs = sorted(store.read(m.id) for m in store.list())
+    assert len(msgs) == 2 and all(m.endswith(b"\r\n\r\n.dot\r\n") for m in msgs)
+    assert r.server.stats.messages == 2

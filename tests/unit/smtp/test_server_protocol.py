@@ -394,3 +394,29 @@ def test_pipelined_commands_wait_behind_a_pending_decision():
     out = conn.send(Reply(250, "OK", "2.1.0"))
     assert codes(out) == [250]
     assert isinstance(conn.next_event(), RcptTo)
+
+
+def test_answer_queues_without_draining_and_keeps_order():
+    conn = ready()
+    conn.receive_data(b"MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nNOOP\r\n")
+    assert isinstance(conn.next_event(), MailFrom)
+    assert conn.answer(Reply(250, "OK", "2.1.0")) is None
+    assert isinstance(conn.next_event(), RcptTo)
+    conn.answer(Reply(550, "no", "5.1.1"))
+    assert conn.next_event() is NEED_DATA
+    assert codes(conn.data_to_send()) == [250, 550, 250]
+    with pytest.raises(LocalProtocolError):
+        conn.answer(OK)
+
+
+def test_lower_and_mixed_case_verbs():
+    conn = ready()
+    conn.receive_data(b"mail FROM:<a@x.test>\r\n")
+    assert isinstance(conn.next_event(), MailFrom)
+    conn.answer(OK)
+    conn.receive_data(b"RcPt to:<b@y.test>\r\n")
+    assert isinstance(conn.next_event(), RcptTo)
+    conn.answer(OK)
+    conn.receive_data(b"dAtA\r\n")
+    assert conn.next_event() is NEED_DATA
+    assert codes(conn.data_to_send()) == [250, 250, 354]
