@@ -13,7 +13,8 @@ Rows:
 
 Run: ``.venv-bench/bin/python -m bench smtp`` from the repository root (about a minute).
 Knobs: ``SMTP_MSGS`` (per row and round, default 300), ``SMTP_ROUNDS`` (default 5),
-``SMTP_FSYNC_MSGS`` (default 300).
+``SMTP_FSYNC_MSGS`` (default 300), ``SMTP_BASELINE`` (a git rev: its sink is measured too,
+plain and STARTTLS, for a before/after in the same run).
 """
 
 from __future__ import annotations
@@ -72,7 +73,13 @@ def _tls():
 
 
 def serve(kind: str) -> None:
-    """Run one server kind until killed (in its own process)."""
+    """Run one server kind until killed (in its own process).
+
+    ``KIND@baseline`` runs KIND from the wirekit tree exported by ``SMTP_BASELINE`` (before/after).
+    """
+    if kind.endswith("@baseline"):
+        sys.path.insert(0, str(WORK / "baseline" / "src"))
+        kind = kind.removesuffix("@baseline")
     tls = _tls()
     if kind.startswith("wirekit"):
         from wirekit.runtime.loop import run
@@ -345,8 +352,32 @@ PLAN = [
 ]
 
 
+def _export_baseline(rev: str) -> str:
+    """Export wirekit's src at git ``rev`` to WORK/baseline; returns the short commit id."""
+    import shutil
+
+    dest = WORK / "baseline"
+    shutil.rmtree(dest, ignore_errors=True)
+    dest.mkdir(parents=True)
+    archive = subprocess.run(
+        ["git", "archive", rev, "src/wirekit"], cwd=ROOT, check=True, capture_output=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+    return subprocess.run(
+        ["git", "rev-parse", "--short", rev], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
 def main() -> None:
     WORK.mkdir(parents=True, exist_ok=True)
+    baseline = os.environ.get("SMTP_BASELINE", "")  # a git rev: also measure its sink (A/B)
+    base_id = _export_baseline(baseline) if baseline else ""
+    plan = list(PLAN)
+    if baseline:
+        plan += [
+            ("A.base", "wirekit-memory@baseline", run_smtplib, ()),
+            ("B.base", "wirekit-memory@baseline", run_smtplib, (True,)),
+        ]
     _tls()
     try:
         os.sched_setaffinity(0, {1})
@@ -354,16 +385,18 @@ def main() -> None:
         pass
     load_before = os.getloadavg()[0]
     kinds = ("floor", "wirekit-memory", "aiosmtpd", "aiosmtpd-uvloop", "wirekit-maildir")
+    if baseline:
+        kinds += ("wirekit-memory@baseline",)
     servers = {k: Server(k) for k in kinds}
-    runs: dict[str, list[dict[str, float]]] = {key: [] for key, *_ in PLAN}
+    runs: dict[str, list[dict[str, float]]] = {key: [] for key, *_ in plan}
     try:
-        for k in ("floor", "wirekit-memory", "aiosmtpd", "aiosmtpd-uvloop"):
+        for k in kinds[:4] + kinds[5:]:
             run_smtplib(servers[k].port, 50)  # warm up
             if k != "floor":
                 run_smtplib(servers[k].port, 20, True)
         run_wirekit(servers["wirekit-memory"].port, 50)
         for _ in range(ROUNDS):  # interleaved rounds: every row sees the same background load
-            for key, kind, fn, extra in PLAN:
+            for key, kind, fn, extra in plan:
                 runs[key].append(measure(servers[kind], fn, N, *extra))
         fsync = measure(servers["wirekit-maildir"], run_smtplib, N_FSYNC)
     finally:
@@ -453,6 +486,28 @@ def main() -> None:
         ],
     ]
 
+    before = ""
+    if baseline:
+        rows[2:2] = [
+            row(
+                f"A. smtplib 1 conn -> wirekit sink at {base_id} (before)",
+                "A.base",
+                f"wirekit now at {ratio('A.wk', 'A.base', 'server_us'):.2f}x this server CPU",
+            )
+        ]
+        rows[6:6] = [
+            row(
+                f"B. smtplib STARTTLS+AUTH 1 conn -> wirekit sink at {base_id} (before)",
+                "B.base",
+                f"server CPU {ratio('B.base', 'A.base', 'server_us'):.2f}x plain",
+            )
+        ]
+        before = f"""- Before/after in this run: the sink as of {base_id} (``SMTP_BASELINE={baseline}``) next to the
+  current tree, interleaved: server CPU per message {med("A.base", "server_us"):.0f} -> {med("A.wk", "server_us"):.0f} µs plain
+  ({ratio("A.wk", "A.base", "server_us"):.2f}x), {med("B.base", "server_us"):.0f} -> {med("B.wk", "server_us"):.0f} µs STARTTLS+AUTH
+  ({ratio("B.wk", "B.base", "server_us"):.2f}x); messages/s {ratio("A.wk", "A.base", "rate"):.2f}x before's.
+"""
+
     def verdict(ok: bool) -> str:
         return "**met**" if ok else "**missed**"
 
@@ -487,7 +542,7 @@ Targets (issue 6), medians of {ROUNDS} interleaved rounds of this run:
 - Async client at concurrency 20 >= 1.2x aiosmtplib's throughput: {d_ratio:.2f}x against the wirekit
   sink -> {verdict(d_ratio >= 1.2)}; {d_ratio2:.2f}x against aiosmtpd (which offers no PIPELINING, so there both
   clients make 4 round trips per message).
-- Row E is the sink's default durable store: each message is written, fsynced, renamed into
+{before}- Row E is the sink's default durable store: each message is written, fsynced, renamed into
   new/ and the directory fsynced before the 250. It is bound by the disk's fsync latency;
   aiosmtpd has no durable store to compare with.
 
