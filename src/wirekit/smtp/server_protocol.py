@@ -472,7 +472,10 @@ class ServerConnection:
         if not address.isascii() and "SMTPUTF8" not in params:
             self._error(R_NO_UTF8)
             return None
-        return self._wait(MailFrom(address, params), READY)
+        ev = self._pending = MailFrom(address, params)  # _wait inlined (hot path)
+        self._after_wait = READY
+        self.state = WAIT
+        return ev
 
     def _check_mail_params(self, params: dict[str, str | None]) -> Reply | None:
         if not self.esmtp:
@@ -528,7 +531,10 @@ class ServerConnection:
             # RFC 5321 §4.5.3.1.10: 452 for too many recipients; not counted as an error
             self._reply(R_TOO_MANY_RCPT)
             return None
-        return self._wait(RcptTo(address, params), state)
+        ev = self._pending = RcptTo(address, params)  # _wait inlined (hot path)
+        self._after_wait = state
+        self.state = WAIT
+        return ev
 
     def _cmd_data(self, arg: str) -> Event | None:
         state = self.state
@@ -592,7 +598,10 @@ class ServerConnection:
         if b"\r\n.." in body:
             body = body.replace(b"\r\n..", b"\r\n.")  # RFC 5321 §4.5.2: remove one leading dot
         ev = Message(self._mail_from, self._rcpts, body[2:], self._mail_params)
-        return self._wait(ev, READY)
+        self._pending = ev  # _wait inlined (hot path)
+        self._after_wait = READY
+        self.state = WAIT
+        return ev
 
     def _cmd_rset(self, arg: str) -> Event | None:
         self._reset_transaction()
