@@ -3,10 +3,11 @@
 How it stays fast in pure Python + numpy:
 
 1. One gather copies the first :data:`WIDTH` bytes of every frame into an (n, WIDTH) block
-   (:func:`gather`). Fixed-offset fields are then column slices of that block.
-2. Layers whose offset varies per frame (after VLAN tags, IPv4 options, IPv6 extension
-   headers) are read per distinct offset from the block, or gathered again at their
-   absolute position when they lie past the block.
+   (:func:`gather`; for classic pcap the scan's record-header gather brings it along).
+2. Each layer (IP, then TCP/UDP/ICMP + DNS header) is copied out of that block once,
+   realigned to its per-frame offset (one column-range copy per distinct offset, a gather
+   for offsets past the block), and read through a structured big-endian view: every field
+   is one strided cast into its column's dtype.
 3. Every field has a validity mask: a field is valid only when its bytes lie inside the
    captured length. Garbage never raises; it yields null columns.
 
@@ -29,10 +30,10 @@ from typing import Any
 
 import numpy as np
 
-from ._colscan import Frames, gather
+from ._colscan import HEAD, Frames, gather
 
-#: bytes of each frame gathered for the link layer (Ethernet + two VLAN tags, SLL2)
-WIDTH = 24
+#: first bytes of each frame gathered at once (pcap batches bring them from the scan)
+WIDTH = HEAD
 I64 = np.int64
 U8 = np.uint8
 
@@ -96,17 +97,43 @@ DT_DNS = np.dtype([("udp", "V8"), ("id", ">u2"), ("flags", ">u2"), ("qd", ">u2")
 
 
 class _Batch:
-    """The buffer and the frames of one batch."""
+    """The buffer, the frames and the first-bytes block of one batch."""
 
     def __init__(self, buf: np.ndarray, fr: Frames) -> None:
         self.buf = buf
         self.pos = fr.pos
         self.cap = fr.caplen
         self.n = fr.pos.shape[0]
+        if fr.block is None:
+            self.raw, self.skip = gather(buf, fr.pos, WIDTH), 0
+        else:
+            self.raw, self.skip = fr.block, fr.skip
+        self.block = self.raw[:, self.skip :]
 
     def window(self, idx: np.ndarray, rel: np.ndarray, width: int) -> Any:
         """``width`` bytes at offset ``rel`` (from the frame start) of the frames ``idx``."""
         return gather(self.buf, self.pos[idx] + rel, width)
+
+    def at(self, rel: np.ndarray, width: int) -> Any:
+        """A contiguous (n, width) block of the bytes at each frame's offset ``rel``.
+
+        A column-range copy of the first-bytes block when every frame has the same offset;
+        otherwise one gather from the (cache-resident) block, plus a gather from the buffer
+        for the frames whose offset lies past the block. Rows with ``rel < 0`` read the
+        frame's first bytes; callers mask them.
+        """
+        r = np.maximum(rel, 0)
+        lim = self.block.shape[1] - width
+        lo, hi = (int(r.min()), int(r.max())) if self.n else (0, 0)
+        if lo == hi and hi <= lim:
+            return self.block[:, lo : lo + width].copy()
+        rowlen = self.raw.shape[1]
+        starts = np.arange(self.skip, self.n * rowlen, rowlen, dtype=I64)
+        out = gather(self.raw.reshape(-1), starts + np.minimum(r, lim), width)
+        if hi > lim:
+            sel = np.flatnonzero(r > lim)
+            out[sel] = gather(self.buf, self.pos[sel] + r[sel], width)
+        return out
 
 
 #: frames decoded at once: the (SUB, WIDTH) block stays in the L3 cache while every field
@@ -130,6 +157,8 @@ def decode(buf: np.ndarray, fr: Frames) -> dict[str, Any]:
             ts_valid=None if fr.ts_valid is None else fr.ts_valid[sl],
             linktype=fr.linktype[sl],
             interface=fr.interface[sl],
+            block=None if fr.block is None else fr.block[sl],
+            skip=fr.skip,
         )
         parts.append((lo, sub.pos.shape[0], _decode(buf, sub)))
     return _merge(parts)
@@ -183,12 +212,11 @@ def _decode(buf: np.ndarray, fr: Frames) -> dict[str, Any]:
     b = _Batch(buf, fr)
     n = b.n
     cols: dict[str, Column] = {}
-    pos = b.pos
     cap = b.cap
     lt = fr.linktype
-    # Each layer is gathered once at its own per-frame offset, so every field below is a
-    # fixed column of a structured view: no per-offset fix-ups, one cast per field.
-    blk = gather(buf, pos, WIDTH)
+    # Each layer is copied out of the first-bytes block once, realigned to its own
+    # per-frame offset, so every field below is a fixed column of a structured view.
+    blk = b.block
     l3 = np.full(n, -1, I64)
     et = np.zeros(n, I64)
     mac_src = np.zeros(n, np.uint64)
@@ -263,7 +291,7 @@ def _decode(buf: np.ndarray, fr: Frames) -> dict[str, Any]:
     cols["ethertype"] = (et, (l3 >= 0) & (et > 0))
     av3 = cap - l3
     has3 = l3 >= 0
-    h3 = gather(buf, pos + np.maximum(l3, 0), DT_IP4.itemsize).reshape(-1)
+    h3 = b.at(l3, DT_IP4.itemsize).reshape(-1)
     q4 = h3.view(DT_IP4)
 
     # -- IPv4 (RFC 791 §3.1) --------------------------------------------------------------------
@@ -360,7 +388,7 @@ def _decode(buf: np.ndarray, fr: Frames) -> dict[str, Any]:
     udp = l4_ok & (proto == 17)
     icmp = l4_ok & ((proto == 1) | (proto == 58))
     av = cap - l4
-    h4 = gather(buf, pos + np.maximum(l4, 0), DT_TCP.itemsize).reshape(-1)
+    h4 = b.at(l4, DT_TCP.itemsize).reshape(-1)
     q = h4.view(DT_TCP)
     tu = (tcp | udp) & (av >= 4)
     sport = q["sport"].astype(np.uint16)

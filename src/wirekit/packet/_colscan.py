@@ -35,6 +35,9 @@ IF_TSRESOL, IF_TSOFFSET = 9, 14
 MAX_RECORD = 1 << 26
 
 U8 = np.uint8
+#: frame bytes gathered with each classic pcap record header (one gather serves the
+#: record header and every fixed-offset header field of the frame)
+HEAD = 96
 
 
 @dataclass
@@ -48,6 +51,11 @@ class Frames:
     ts_valid: np.ndarray | None  #: bool, or None when every frame has a timestamp
     linktype: np.ndarray  #: int64 link-layer header type
     interface: np.ndarray  #: int64 pcapng interface id (0 for classic pcap)
+    #: contiguous (n, skip + HEAD) uint8 whose row i holds frame i's first HEAD bytes from
+    #: column ``skip`` (zero past the buffer; bytes past the captured length belong to the
+    #: next record), or None when the decoder gathers them itself
+    block: np.ndarray | None = None
+    skip: int = 0
 
 
 @dataclass
@@ -143,7 +151,13 @@ def _scan_pcap(buf: np.ndarray, batch: int, state: Scan) -> Iterator[Frames]:
     linktype = network & 0x0FFFFFFF  # the top bits may carry the FCS length (pcap spec §4)
     state.interfaces = [(linktype, 9 if mult == 1 else 6, 0)]
     hdr = np.dtype(
-        [("sec", bo + "u4"), ("frac", bo + "u4"), ("cap", bo + "u4"), ("orig", bo + "u4")]
+        [
+            ("sec", bo + "u4"),
+            ("frac", bo + "u4"),
+            ("cap", bo + "u4"),
+            ("orig", bo + "u4"),
+            ("data", f"V{HEAD}"),
+        ]
     )
     pending: list[np.ndarray] = []
     have = 0
@@ -163,7 +177,8 @@ def _scan_pcap(buf: np.ndarray, batch: int, state: Scan) -> Iterator[Frames]:
 def _pcap_frames(
     buf: np.ndarray, rec: np.ndarray, hdr: Any, mult: int, linktype: int, state: Scan
 ) -> Frames:
-    h = gather(buf, rec, 16).reshape(-1).view(hdr)
+    raw = gather(buf, rec, 16 + HEAD)
+    h = raw.reshape(-1).view(hdr)
     n = rec.shape[0]
     state.frames += n
     return Frames(
@@ -174,6 +189,8 @@ def _pcap_frames(
         ts_valid=None,
         linktype=np.full(n, linktype, np.int64),
         interface=np.zeros(n, np.int64),
+        block=raw,
+        skip=16,
     )
 
 
