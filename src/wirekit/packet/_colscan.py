@@ -332,6 +332,7 @@ def _lockstep(
     syncs = [start]
     bounds = []
     hi = first[0:4]
+    hi_word = cap_of(first, 0)[0]  # ts_sec of the window's first record (pcap)
 
     def plausible(p: int) -> bool:
         if p + 16 > size:
@@ -354,19 +355,49 @@ def _lockstep(
         nxt = c + extra + cap_of(mv, c + len_at)[0]
         return nxt >= end or plausible(nxt)
 
-    for k in np.flatnonzero(hit).tolist():
-        base = start + SEGMENT * (k + 1)
-        c = base + int(where[k])
-        if plausible(c) and _next_ok(c):
-            syncs.append(c)
-            bounds.append(base)
-            continue
+    v4 = np.ndarray((size - 3,), dtype="V4", buffer=buf, strides=(1,))
+    u32 = np.dtype(bo + "u4")
+
+    def word(p: np.ndarray) -> Any:
+        """The 32-bit word at each offset ``p`` (clamped inside the buffer), as int64."""
+        return v4[np.clip(p, 0, size - 4)].view(u32).astype(np.int64)
+
+    def vplausible(p: np.ndarray) -> Any:
+        """:func:`plausible` for many offsets at once."""
+        if ng:
+            blen = word(p + 4)
+            return (
+                (p + 16 <= size)
+                & (word(p) == EPB)
+                & (blen % 4 == 0)
+                & (blen >= 32)
+                & (blen <= MAX_RECORD)
+                & (p + blen <= size)
+                & (word(p + blen - 4) == blen)
+            )
+        cap, orig = word(p + 8), word(p + 12)
+        top = word(p)
+        same = (top >> 16) == (hi_word >> 16)  # the bytes plausible() compares
+        return (p + 16 <= size) & same & (cap <= orig) & (cap <= MAX_RECORD)
+
+    # The first guess of every segment is checked at once; the few that fail are retried
+    # one by one with the next candidates.
+    ks = np.flatnonzero(hit)
+    seg_base = start + SEGMENT * (ks + 1)
+    guess = seg_base + where[ks]
+    nxt = guess + extra + word(guess + len_at)
+    good = vplausible(guess) & ((nxt >= end) | vplausible(nxt))
+    found = np.where(good, guess, -1)
+    for i in np.flatnonzero(~good).tolist():
+        k, base = int(ks[i]), int(seg_base[i])
         for j in np.flatnonzero(ok[k]).tolist()[1:4]:  # the first guess failed: try a few more
             c = base + j
             if plausible(c) and _next_ok(c):
-                syncs.append(c)
-                bounds.append(base)
+                found[i] = c
                 break
+    have = found >= 0
+    syncs += found[have].tolist()
+    bounds += seg_base[have].tolist()
     bounds.append(end)
     nchain = len(syncs)
     spans = np.diff(np.array([start, *bounds])) // SEGMENT
@@ -374,8 +405,6 @@ def _lockstep(
         return None
     pos = np.array(syncs, np.int64)
     stop = np.array(bounds, np.int64)
-    v4 = np.ndarray((size - 3,), dtype="V4", buffer=buf, strides=(1,))
-    u32 = np.dtype(bo + "u4")
     steps: list[np.ndarray] = []
     lim = size - 16
     # Every chain steps every time (a chain past its stop just reads records that are
