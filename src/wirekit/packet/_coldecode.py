@@ -107,8 +107,16 @@ class _Batch:
         if fr.block is None:
             self.raw, self.skip = gather(buf, fr.pos, WIDTH), 0
         else:
-            self.raw, self.skip = fr.block, fr.skip
+            self.raw, self.skip = np.ascontiguousarray(fr.block), fr.skip
         self.block = self.raw[:, self.skip :]
+
+    def be16(self, o: int) -> Any:
+        """The big-endian 16-bit field at frame offset ``o`` of every frame, as int64."""
+        if self.n == 0:
+            return np.zeros(0, I64)
+        rowlen = self.raw.shape[1]
+        col = np.ndarray((self.n,), ">u2", buffer=self.raw, offset=self.skip + o, strides=(rowlen,))
+        return col.astype(I64)
 
     def window(self, idx: np.ndarray, rel: np.ndarray, width: int) -> Any:
         """``width`` bytes at offset ``rel`` (from the frame start) of the frames ``idx``."""
@@ -233,17 +241,17 @@ def _decode(buf: np.ndarray, fr: Frames) -> dict[str, Any]:
     eth = (lt == 1) & (cap >= 14)
     all_eth = bool(eth.all())
     if all_eth or eth.any():
-        t = be16(blk, 12)
+        t = b.be16(12)
         l3e = np.full(n, 14, I64)
         tag = eth & _isin(t, VLAN_TPIDS) & (cap >= 18)
         if tag.any():
-            cols["vlan"] = (be16(blk, 14) & 0x0FFF, tag)
-            t = np.where(tag, be16(blk, 16), t)
+            cols["vlan"] = (b.be16(14) & 0x0FFF, tag)
+            t = np.where(tag, b.be16(16), t)
             l3e[tag] = 18
             tag2 = tag & _isin(t, VLAN_TPIDS) & (cap >= 22)
             if tag2.any():
-                cols["vlan_inner"] = (be16(blk, 18) & 0x0FFF, tag2)
-                t = np.where(tag2, be16(blk, 20), t)
+                cols["vlan_inner"] = (b.be16(18) & 0x0FFF, tag2)
+                t = np.where(tag2, b.be16(20), t)
                 l3e[tag2] = 22
         # An 802.3 length field (< 0x600) is not an ethertype: LLC follows, no network layer.
         ethernet_ii = eth & (t >= 0x600)
@@ -264,14 +272,14 @@ def _decode(buf: np.ndarray, fr: Frames) -> dict[str, Any]:
             l3 = np.where(raw, 0, l3)
         sll = (lt == 113) & (cap >= 16)
         if sll.any():
-            et = np.where(sll, be16(blk, 14), et)
+            et = np.where(sll, b.be16(14), et)
             l3 = np.where(sll, 16, l3)
-            has = sll & (be16(blk, 4) == 6)
+            has = sll & (b.be16(4) == 6)
             mac_src = np.where(has, mac(6), mac_src)
             mac_src_ok |= has
         sll2 = (lt == 276) & (cap >= 20)
         if sll2.any():
-            et = np.where(sll2, be16(blk, 0), et)
+            et = np.where(sll2, b.be16(0), et)
             l3 = np.where(sll2, 20, l3)
             has = sll2 & (blk[:, 11] == 6)
             mac_src = np.where(has, mac(12), mac_src)
@@ -316,8 +324,7 @@ def _decode(buf: np.ndarray, fr: Frames) -> dict[str, Any]:
         addr["v4"] = (np.arange(n), q4["src"].astype(np.uint32), q4["dst"].astype(np.uint32))
     elif v4.any():
         rows = np.flatnonzero(v4)
-        q = q4[rows]
-        addr["v4"] = (rows, q["src"].astype(np.uint32), q["dst"].astype(np.uint32))
+        addr["v4"] = (rows, q4["src"][rows].astype(np.uint32), q4["dst"][rows].astype(np.uint32))
 
     # -- IPv6 (RFC 8200 §3, §4) -----------------------------------------------------------------
     v6 = (et == ET_IPV6) & has3 & (av3 >= 40)
