@@ -233,6 +233,11 @@ def _decode(buf: np.ndarray, fr: Frames) -> dict[str, Any]:
     mac_dst_ok = np.zeros(n, bool)
 
     def mac(o: int) -> np.ndarray:
+        if b.skip >= 2 and n:
+            # The 8 bytes ending with the MAC, as one strided big-endian read, top 2 dropped.
+            rowlen = b.raw.shape[1]
+            col = np.ndarray((n,), ">u8", buffer=b.raw, offset=b.skip + o - 2, strides=(rowlen,))
+            return col.astype(np.uint64) & np.uint64(0xFFFFFFFFFFFF)
         k = np.zeros((n, 8), U8)
         k[:, 2:8] = blk[:, o : o + 6]
         return k.view(">u8")[:, 0].astype(np.uint64)
