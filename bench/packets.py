@@ -322,15 +322,25 @@ MADV_DONTNEED); Arrow size is `Table.nbytes` (addresses and MACs dictionary-enco
 
 Honest notes on the targets. The decoder is pure Python + numpy, no compiled code: the
 pcap record chain is followed by a vectorised "lockstep" walk (the file is cut into 64 KiB
-segments, each segment's first record is found from plausible header bytes, all chains
-advance together, and each chain is checked against the landing point of the one before;
-wrong guesses are re-walked in Python); then one gather copies the first 96 bytes of every
-frame and the headers are decoded in 32k-frame batches, about 60 numpy passes per batch.
-The research measured ~1M/s for a pure numpy prototype extracting 7 fields on an idle
-machine; we decode {wk["columns"]} columns. Where a row says **no**, that is the cost of those
-numpy passes and of the per-batch Arrow assembly (address and MAC dictionaries); the next
-step is a compiled single pass over the mmap'd file (the research's 60-line C scan reached
-7-12M/s), which would keep the same columns and tests. This machine is shared (2 cores,
+segments; each segment's first record is guessed from plausible header bytes and all the
+guesses are checked in one vectorised pass; all chains advance together, four numpy calls
+per step; each chain is checked against the landing point of the one before, and wrong
+guesses are re-walked in Python). One gather per 32k-record batch then copies each record
+header with the frame's first 96 bytes; the IP and TCP/UDP+DNS headers are realigned from
+that cache-resident block to their per-frame offsets by one in-block gather each (a gather
+from the file only for headers past the 96 bytes), and every field is one strided
+big-endian cast of a structured view, straight into its column's dtype. Before this work
+the same 33 columns ran at 920k/s (1.09 us/packet, the 15:46 UTC run at load 2.0; one 96-byte
+gather plus per-offset fix-ups for every field, int64 everywhere); A/B runs on this box
+during the work put the new code at 1.1-1.3M/s against 0.9-1.0M/s for the old one at the
+same moment. What is left, per 1M frames by a profile: the record scan ~0.3 s (mostly one
+cache/TLB miss per record as 256 chains hop through the 392 MB file), the decode ~0.35-0.45 s
+(about 150 numpy passes over 32k-row batches: masks, casts, the IPv6 extension walk, the DNS
+name walk), the Arrow assembly ~0.13 s (per-batch address and MAC dictionaries). Where a
+row says **no**, that is the remaining gap: every frame costs about a hundred vectorised
+passes plus a few cache misses, and closing it needs one compiled pass over the mmap'd
+file (the research's 60-line C scan reached 7-12M/s), which the no-compiler rule excludes.
+This machine is shared (2 cores,
 load {os.getloadavg()[0]:.0f} at the end of the run, other engineers' builds and tests): every tool
 here ran slower than on an idle machine (dpkt ~100k/s idle in the research), so absolute
 rates are low; ratios within one run are what count, and they too move with the load.

@@ -499,3 +499,26 @@ def cf_frames(n: int) -> list[tuple[int, bytes]]:
             f = cf.eth(cf.ipv6(cf.udp(i % 65536, 7, b"x" * (i % 900)), 17), 0x86DD)
         out.append((i, f))
     return out
+
+
+def test_mixed_layouts_in_one_batch_and_headers_past_the_first_bytes() -> None:
+    # One batch mixing L3/L4 offsets: plain, VLAN, QinQ, IPv4 options, and QinQ + 40 bytes
+    # of options, whose TCP header (offset 82..102) lies past the first-bytes block.
+    opts = b"\x01" * 40
+    frames = []
+    for i in range(60):
+        vlans = ((), (7,), (7, 8))[i % 3]
+        o = opts if i % 2 else b""
+        tcp = cf.tcp(1000 + i, 2000 + i, seq=i * 7919, window=100 + i, payload=b"p" * i)
+        frames.append((T0 + i, cf.eth(cf.ipv4(tcp, 6, options=o), 0x0800, vlans=vlans)))
+    got = rows(cf.pcap(frames))
+    assert len(got) == 60
+    for i, r in enumerate(got):
+        assert (r["sport"], r["dport"], r["seq"], r["window"]) == (
+            1000 + i,
+            2000 + i,
+            i * 7919,
+            100 + i,
+        ), i
+        assert r["payload_len"] == i, i
+        assert r["vlan"] == (None if i % 3 == 0 else 7)
