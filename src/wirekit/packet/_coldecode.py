@@ -458,31 +458,33 @@ def _qnames(
     done = np.zeros(m, bool)
     dots_row: list[np.ndarray] = []
     dots_at: list[np.ndarray] = []
+    # Whole-array masks over the m DNS rows (fewer numpy calls per label than indexing).
+    base = pos[rows]
+    caps = cap[rows]
     for k in range(128):  # RFC 1035 §3.1: a name is at most 255 bytes
-        act = np.flatnonzero(alive & ~done)
-        if act.shape[0] == 0:
+        act = alive & ~done
+        if not act.any():
             break
-        inside = cur[act] < cap[rows[act]]
-        alive[act[~inside]] = False
-        act = act[inside]
-        ln = buf[pos[rows[act]] + cur[act]].astype(I64)
-        end = ln == 0
-        fin = act[end]
-        done[fin] = True
-        if k == 0 and fin.shape[0]:
+        act &= cur < caps
+        alive &= act | done
+        ln = buf[np.where(act, base + cur, 0)].astype(I64)
+        end = act & (ln == 0)
+        done |= end
+        if k == 0 and end.any():
+            fin = np.flatnonzero(end)
             dots_row.append(fin)
             dots_at.append(cur[fin])
-        lab = act[~end]
-        ll = ln[~end]
         # Compression pointers (RFC 1035 §4.1.4) in a question name and reserved label
         # types are left undecoded.
-        bad = (ll >= 64) | (cur[lab] + 1 + ll - start[lab] > 254)
-        alive[lab[bad]] = False
-        lab, ll = lab[~bad], ll[~bad]
+        lab = act & ~end
+        bad = lab & ((ln >= 64) | (cur + 1 + ln - start > 254))
+        alive &= ~bad
+        lab &= ~bad
         if k > 0:
-            dots_row.append(lab)
-            dots_at.append(cur[lab])
-        cur[lab] = cur[lab] + 1 + ll
+            li = np.flatnonzero(lab)
+            dots_row.append(li)
+            dots_at.append(cur[li])
+        cur = np.where(lab, cur + 1 + ln, cur)
     ok = done & alive
     qt_ok = ok & (cur + 3 <= cap[rows])
     qi = np.flatnonzero(qt_ok)
