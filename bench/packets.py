@@ -214,9 +214,9 @@ def main() -> None:
     from bench._packets_gen import capture
 
     big, mid, dp, small = capture(N_BIG), capture(N_TSHARK), capture(N_DPKT), capture(N_SCAPY)
-    runs = [_run_child("wirekit", big) for _ in range(2)]
+    runs = [_run_child("wirekit", big) for _ in range(3)]
     wk = dict(min(runs, key=lambda r: r["cpu"]))
-    wk["rss_delta_mb"] = max(r["rss_delta_mb"] for r in runs)  # memory: the worse of the two
+    wk["rss_delta_mb"] = max(r["rss_delta_mb"] for r in runs)  # memory: the worst run
     wk_rate = wk["packets"] / wk["cpu"]
     dk = min((_run_child("dpkt", dp) for _ in range(2)), key=lambda r: r["cpu"])
     dk_rate = dk["packets"] / dk["cpu"]
@@ -314,7 +314,7 @@ DNS id/qname/qtype/rcode) into an Arrow table; the anchors extract only (ts, src
 sport, dport, length). dpkt ran on {N_DPKT:,} packets (best of 2), Scapy on {N_SCAPY:,} (PcapReader,
 full dissection), tshark -T fields on {N_TSHARK:,} (defaults, 12 fields, the child's CPU), all of
 the same traffic mix; per-packet rates are comparable across file sizes (research/packets.md §2).
-wirekit: best of 2 runs on {N_BIG:,} packets ({wk["wall"]:.2f} s wall). Memory: ru_maxrss growth
+wirekit: best of 3 runs on {N_BIG:,} packets ({wk["wall"]:.2f} s wall). Memory: ru_maxrss growth
 inside the child across `columns()` (mmap'd pages are released behind the decoder with
 MADV_DONTNEED); Arrow size is `Table.nbytes` (addresses and MACs dictionary-encoded).
 
@@ -331,10 +331,13 @@ that cache-resident block to their per-frame offsets by one in-block gather each
 from the file only for headers past the 96 bytes), and every field is one strided
 big-endian cast of a structured view, straight into its column's dtype. Before this work
 the same 33 columns ran at 920k/s (1.09 us/packet, the 15:46 UTC run at load 2.0; one 96-byte
-gather plus per-offset fix-ups for every field, int64 everywhere); A/B runs on this box
-during the work put the new code at 1.1-1.3M/s against 0.9-1.0M/s for the old one at the
-same moment. What is left, per 1M frames by a profile: the record scan ~0.3 s (mostly one
-cache/TLB miss per record as 256 chains hop through the 392 MB file), the decode ~0.35-0.45 s
+gather plus per-offset fix-ups for every field, int64 everywhere). This box's speed swings
+by up to 2x from minute to minute (other engineers' work), so the single rate above is not
+the before/after: 14 interleaved A/B pairs (old tree c7f61c7 vs this one, 1M frames, best of
+3-6 runs each, 16:14-16:17 UTC) gave per-pair speedups of 0.96x to 1.74x, median 1.40x,
+and best-of-all 1.02M/s before vs 1.49M/s after (0.67 s CPU: the target pace, reached only
+in the quietest minute, so the row is honestly **no**). What is left, per 1M frames by a
+profile: the record scan ~0.3 s (mostly one cache/TLB miss per record as 256 chains hop through the 392 MB file), the decode ~0.35-0.45 s
 (about 150 numpy passes over 32k-row batches: masks, casts, the IPv6 extension walk, the DNS
 name walk), the Arrow assembly ~0.13 s (per-batch address and MAC dictionaries). Where a
 row says **no**, that is the remaining gap: every frame costs about a hundred vectorised
@@ -344,7 +347,7 @@ This machine is shared (2 cores,
 load {os.getloadavg()[0]:.0f} at the end of the run, other engineers' builds and tests): every tool
 here ran slower than on an idle machine (dpkt ~100k/s idle in the research), so absolute
 rates are low; ratios within one run are what count, and they too move with the load.
-Memory is the worse of the two wirekit runs; the Arrow result is counted in it.
+Memory is the worst of the three wirekit runs; the Arrow result is counted in it.
 """
     write_table(
         "packets",
