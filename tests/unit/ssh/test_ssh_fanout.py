@@ -103,8 +103,13 @@ def test_rate_and_concurrency_limits_still_give_every_row(ssh_env):
 
 
 def test_200_sessions_against_wirekit_server(ssh_env):
-    res = run_many([ssh_env.target] * 200, "echo $USER", concurrency=100, **ssh_env.opts())
-    assert res.summary.ok == 200 and all(r.stdout == "wk\n" for r in res)
+    # 100 handshakes at once on a loaded 2-core CI box can exceed the 10 s default connect
+    # timeout; this test is about every row coming back, not about handshake latency.
+    res = run_many(
+        [ssh_env.target] * 200, "echo $USER", concurrency=100, connect_timeout=60, **ssh_env.opts()
+    )
+    failures = [(r.index, r.status, str(r.error)) for r in res if r.status != "ok"][:5]
+    assert res.summary.ok == 200 and all(r.stdout == "wk\n" for r in res), failures
     assert [r.index for r in res] == list(range(200))
 
 
