@@ -161,7 +161,8 @@ class DataChannel:
         total = 0
         if self.reader is not None:
             while True:
-                chunk = await self.reader.read(BLOCK)
+                # Take everything buffered (the TLS reader is never paused, see session.py).
+                chunk = await self.reader.read(64 * BLOCK)
                 if not chunk:
                     return total
                 f.write(chunk)
