@@ -1,6 +1,6 @@
 """SNMP bench: wirekit's manager and agent against Net-SNMP, pysnmp, puresnmp, ezsnmp and snmpsim.
 
-Run: ``.venv-bench/bin/python -m bench snmp`` from /work/main. One snmpd (config written here,
+Run: ``.venv-bench/bin/python -m bench snmp`` from the repository root. One snmpd (config written here,
 volatile tables excluded) serves every client; one recording of it is replayed by wirekit's
 simulator and by snmpsim. Clients are interleaved across rounds; the best round counts.
 """
